@@ -1,0 +1,194 @@
+"""The `tidings` command: parse arguments, call the library, print. No logic lives here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+
+from tidings import __version__
+from tidings.errors import TidingsError
+
+DEFAULT_DB = "tidings.duckdb"
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB database file (default: ./{DEFAULT_DB})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tidings",
+        description="Turn news pages about a conflict into a cited, ACLED-style event ledger.",
+        epilog="Run `tidings COMMAND --help` for the options of one command.")
+    parser.add_argument("--version", action="version", version=f"tidings {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="read pages into the database (files, folders, globs, -, URLs, feeds, WARC)",
+                         description="Read pages, clean them, find their events, and store everything. "
+                                     "Re-running on the same inputs adds nothing; a killed run resumes.")
+    run.add_argument("inputs", nargs="+", metavar="INPUT",
+                     help="file, folder (recursive), glob, - for stdin, or http(s) URL; "
+                          ".html .txt .md .json .jsonl RSS/Atom .warc(.gz), any of them .gz")
+    _add_db(run)
+    run.add_argument("--workers", type=int, default=0, help="worker processes (default: every core)")
+    run.add_argument("--engine", choices=("local", "ray"), default="local", help="execution engine")
+    run.add_argument("--address", help="Ray cluster address (with --engine ray; default: start Ray locally)")
+    run.add_argument("--actors", action="append", default=[], metavar="FILE",
+                     help="extra actor registry file (YAML/JSON, same schema as the built-in one); repeatable")
+    run.add_argument("--allow-private", action="store_true",
+                     help="allow fetching private, loopback and link-local addresses")
+    run.add_argument("--fetch-links", action="store_true",
+                     help="for local feed files, fetch each item's linked article (feeds given as URLs always do)")
+    run.add_argument("--no-analyse", action="store_true", help="store clean documents only: skip mentions and events")
+    run.add_argument("--no-raw", action="store_true", help="do not keep the raw page bytes in the database")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+
+    exp = sub.add_parser("export", help="write documents, entities, events, claims or mentions",
+                         description="Export a table of the ledger. Output goes to stdout unless --out is given.")
+    _add_db(exp)
+    exp.add_argument("--what", default="events", choices=("documents", "entities", "events", "claims", "mentions"))
+    exp.add_argument("--format", default="jsonl", choices=("jsonl", "csv", "parquet", "acled-csv", "geojson"))
+    exp.add_argument("--out", help="output file (default: stdout)")
+
+    show = sub.add_parser("show", help="print one document, entity or event with its provenance")
+    show.add_argument("kind", choices=("document", "entity", "event"))
+    show.add_argument("key", help="document id, entity id or name, event id")
+    _add_db(show)
+
+    ev = sub.add_parser("eval", help="measure quality on the public evaluation sets (../shared/data)",
+                        description="Run evaluations. Sets absent on this machine are skipped.")
+    ev.add_argument("names", nargs="*", help="evaluations to run (default: all); `--list` shows them")
+    ev.add_argument("--list", action="store_true", help="list the evaluations")
+    ev.add_argument("--split", default="dev", choices=("dev", "test"))
+    ev.add_argument("--limit", type=int, help="evaluate at most N items per set (quick runs)")
+    ev.add_argument("--data", help="evaluation data folder (default: ../shared/data or $TIDINGS_SHARED_DATA)")
+    ev.add_argument("--json", action="store_true", help="print results as JSON")
+
+    bench = sub.add_parser("bench", help="pages/second and peak memory, beside trafilatura alone",
+                           description="Benchmark tidings run against trafilatura alone on the same pages.")
+    bench.add_argument("corpus", nargs="*", help="inputs (default: the VOA stories and AEB pages in ../shared/data)")
+    bench.add_argument("--workers", type=int, default=0)
+    bench.add_argument("--no-analyse", action="store_true")
+    bench.add_argument("--replicate", type=int, default=0, help="replicate the corpus to N pages (varied ids)")
+
+    srv = sub.add_parser("serve", help="browse the ledger: a map, a timeline and a JSON API",
+                         description="Serve the web page and read-only JSON API for a database.")
+    _add_db(srv)
+    srv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    srv.add_argument("--port", type=int, default=8000)
+
+    info = sub.add_parser("info", help="what is in a database: counts by status, runs")
+    _add_db(info)
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tidings.runner import run
+
+    summary = run(args.inputs, db=args.db, workers=args.workers, engine=args.engine, address=args.address,
+                  actor_files=tuple(args.actors), allow_private=args.allow_private, fetch_links=args.fetch_links,
+                  analyse=not args.no_analyse, keep_raw=not args.no_raw,
+                  progress=not args.quiet and sys.stderr.isatty())
+    if not args.quiet:
+        print(summary.line(), file=sys.stderr)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from tidings.store import export
+    from tidings.store.db import Store
+
+    with Store.open(args.db, read_only=True) as store:
+        rows = export.query_rows(store, args.what)
+        if args.out:
+            with open(args.out, "wb") as fh:
+                n = export.write(rows, args.what, args.format, fh)
+            print(f"wrote {n} {args.what} to {args.out}", file=sys.stderr)
+        else:
+            export.write(rows, args.what, args.format, sys.stdout.buffer)
+            sys.stdout.flush()
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from tidings.show import show
+
+    print(show(args.db, args.kind, args.key))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from tidings.eval.registry import EVALS, data_dir, run_evals
+
+    if args.list:
+        for name, (_, what) in EVALS.items():
+            print(f"{name:18} {what}")
+        return 0
+    results = run_evals(args.names or list(EVALS), data_dir(args.data), split=args.split, limit=args.limit,
+                        echo=not args.json)
+    if args.json:
+        print(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from tidings.bench import bench
+
+    bench(args.corpus, workers=args.workers, analyse=not args.no_analyse, replicate=args.replicate)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from tidings.serve.app import serve
+
+    serve(args.db, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from tidings.store.db import Store
+
+    with Store.open(args.db, read_only=True) as store:
+        for table in ("documents", "entities", "events", "claims"):
+            n = store.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            print(f"{table:10} {n}")
+        for status, n in store.con.execute(
+                "SELECT status, count(*) FROM documents GROUP BY status ORDER BY status").fetchall():
+            print(f"  {status:8} {n}")
+        copies = store.con.execute("SELECT count(*) FROM documents WHERE duplicate_of IS NOT NULL").fetchone()[0]
+        print(f"  copies   {copies}")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "export": cmd_export, "show": cmd_show, "eval": cmd_eval, "bench": cmd_bench,
+            "serve": cmd_serve, "info": cmd_info}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return 2
+    started = time.time()
+    try:
+        return COMMANDS[args.command](args)
+    except TidingsError as exc:
+        if args.debug:
+            raise
+        print(f"tidings: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"tidings: interrupted after {time.time() - started:.0f}s; what was stored is kept, "
+              "re-run the same command to resume", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""The local engine: the per-document stages over every core (a process pool with models loaded once
+per worker), results written to the store in atomic batches by this process, then the cross-document
+stages. Memory stays flat: pages stream in and only a bounded window is in flight."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from tidings.pipeline import Context, process_page
+from tidings.records import OK, Document, RawPage
+
+_WORKER_CTX: Context | None = None
+
+
+def _init_worker(ctx: Context) -> None:
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+
+
+def _work(page: RawPage) -> tuple[Document, bytes]:
+    assert _WORKER_CTX is not None
+    return process_page(page, _WORKER_CTX), page.raw
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def map_pages(pages: Iterable[RawPage], ctx: Context, workers: int) -> Iterator[tuple[Document, bytes]]:
+    """Process pages in input order. workers=1 runs in this process (no pickling, easy to debug)."""
+    if workers <= 1:
+        for page in pages:
+            yield process_page(page, ctx), page.raw
+        return
+    window = workers * 4
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx,)) as pool:
+        pending: deque[Future[tuple[Document, bytes]]] = deque()
+        for page in pages:
+            pending.append(pool.submit(_work, page))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+@dataclass
+class RunCounts:
+    seen: int = 0
+    new: int = 0
+    already: int = 0  # the same bytes were stored before (this run or an earlier one)
+    failed: int = 0
+    copies: int = 0
+    status: Counter[str] = field(default_factory=Counter)
+    stage_seconds: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"seen": self.seen, "new": self.new, "already": self.already, "failed": self.failed,
+                "copies": self.copies}
+
+
+def unseen(pages: Iterable[RawPage], known: set[str], counts: RunCounts,
+           extra_sources: list[tuple[str, str]]) -> Iterator[RawPage]:
+    """Drop pages whose bytes are already stored (resume, re-run, or the same file twice),
+    remembering the extra place each was seen at."""
+    for page in pages:
+        counts.seen += 1
+        doc_id = page.doc_id
+        if doc_id in known:
+            counts.already += 1
+            extra_sources.append((doc_id, page.source))
+            continue
+        known.add(doc_id)
+        yield page
+
+
+def process_into_store(pages: Iterable[RawPage], store, ctx: Context, run_id: str, workers: int,
+                       batch_size: int = 64, on_document: Callable[[Document], None] | None = None) -> RunCounts:
+    counts = RunCounts()
+    known = store.known_doc_ids()
+    extra: list[tuple[str, str]] = []
+    batch: list[Document] = []
+    raws: dict[str, bytes] = {}
+
+    def flush() -> None:
+        counts.new += store.write_documents(batch, run_id, sources=list(extra), raws=raws)
+        batch.clear()
+        raws.clear()
+        extra.clear()
+
+    for doc, raw in map_pages(unseen(pages, known, counts, extra), ctx, workers):
+        counts.status[doc.status] += 1
+        if doc.status != OK:
+            counts.failed += doc.status != "empty"
+        for stage, seconds in doc.timings.items():
+            counts.stage_seconds[stage] += seconds
+        batch.append(doc)
+        if ctx.keep_raw and raw:
+            raws[doc.doc_id] = raw
+        if on_document:
+            on_document(doc)
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    return counts

@@ -1,0 +1,195 @@
+"""The embedded DuckDB store: opening (with a clear error when another process holds it),
+migrations, and batch writes that are atomic per batch, so a killed run loses at most one batch and
+a re-run fills the gap without duplicating anything."""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from tidings.errors import DatabaseError
+from tidings.records import Document
+from tidings.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+_LOCK_PID = re.compile(r"PID (\d+)")
+
+
+def _utc(published: str | None) -> datetime | None:
+    if not published:
+        return None
+    try:
+        value = datetime.fromisoformat(published)
+    except ValueError:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+class Store:
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str, read_only: bool) -> None:
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+
+    # --- opening -----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path, *, read_only: bool = False) -> Store:
+        path = str(path)
+        if read_only and not Path(path).exists():
+            raise DatabaseError(f"no database at {path}: create it with `tidings run INPUTS --db {path}`")
+        if not read_only and Path(path).parent and not Path(path).parent.exists():
+            raise DatabaseError(f"folder {Path(path).parent} does not exist: create it or choose another --db")
+        try:
+            con = duckdb.connect(path, read_only=read_only)
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if "lock" in message.lower():
+                pid = _LOCK_PID.search(message)
+                holder = f" (PID {pid.group(1)})" if pid else ""
+                raise DatabaseError(
+                    f"database {path} is in use by another process{holder}: wait for it to finish, "
+                    "or use another --db") from None
+            raise DatabaseError(f"cannot open database {path}: {message.splitlines()[0]}") from None
+        except duckdb.Error as exc:
+            raise DatabaseError(f"{path} is not a usable tidings database: {str(exc).splitlines()[0]}") from None
+        store = cls(con, path, read_only)
+        store._check_or_migrate()
+        return store
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _version(self) -> int:
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()
+        if not exists or not exists[0]:
+            return 0
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _check_or_migrate(self) -> None:
+        try:
+            version = self._version()
+        except duckdb.Error as exc:
+            raise DatabaseError(f"{self.path} is not a usable tidings database: {exc}") from None
+        if version > SCHEMA_VERSION:
+            raise DatabaseError(f"{self.path} was written by a newer tidings (schema {version}, this one "
+                                f"knows {SCHEMA_VERSION}): upgrade tidings")
+        if version == SCHEMA_VERSION:
+            return
+        if self.read_only:
+            raise DatabaseError(f"{self.path} has schema {version}, needs {SCHEMA_VERSION}: "
+                                "run `tidings run` on it once to migrate")
+        if version == 0 and self.con.execute(
+                "SELECT count(*) FROM information_schema.tables").fetchone()[0]:
+            raise DatabaseError(f"{self.path} is a DuckDB file but not a tidings database")
+        for number, _title, statements in MIGRATIONS:
+            if number <= version:
+                continue
+            with self.transaction():
+                for sql in statements:
+                    self.con.execute(sql)
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)])
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # --- meta --------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    # --- documents ---------------------------------------------------------------------------
+    def known_doc_ids(self) -> set[str]:
+        return {r[0] for r in self.con.execute("SELECT doc_id FROM documents").fetchall()}
+
+    def write_documents(self, docs: Sequence[Document], run_id: str, sources: Sequence[tuple[str, str]] = (),
+                        raws: dict[str, bytes] | None = None) -> int:
+        """Insert a batch of processed documents (and their mentions, reports, claims) atomically.
+        `sources` adds extra (doc_id, source) pairs: the same bytes seen at another path.
+        Returns how many documents were new."""
+        raws = raws or {}
+        now = datetime.now(UTC).replace(tzinfo=None)
+        doc_rows = [{
+            "doc_id": d.doc_id, "source": d.source, "url": d.url, "title": d.title, "author": d.author,
+            "site": d.site, "published": d.published, "published_utc": _utc(d.published),
+            "published_from": d.published_from, "language": d.language, "encoding": d.encoding,
+            "kind": d.kind, "text": d.text, "boilerplate": d.boilerplate,
+            "raw": zlib.compress(raws[d.doc_id], 6) if d.doc_id in raws else None,
+            "segments": json.dumps([[s.start, s.end, s.raw_start, s.raw_end] for s in d.segments]),
+            "status": d.status, "error": d.error, "text_hash": d.text_hash, "minhash": d.minhash,
+            "duplicate_of": None, "run_id": run_id, "added_at": now,
+        } for d in docs]
+        mention_rows = [{"doc_id": d.doc_id, "start": m.start, "end": m.end, "text": m.text, "label": m.label,
+                         "entity_id": m.entity_id, "attrs": json.dumps(m.attrs, default=str)}
+                        for d in docs for m in d.mentions]
+        report_rows = [{"report_id": r.report_id, "doc_id": r.doc_id, "sentence": r.sentence, "start": r.start,
+                        "end": r.end, "event_type": r.event_type, "sub_event_type": r.sub_event_type,
+                        "fields": json.dumps(r.fields, default=str)} for d in docs for r in d.reports]
+        claim_rows = [{"claim_id": c.claim_id, "doc_id": c.doc_id, "text": c.text, "start": c.start,
+                       "end": c.end, "attributed_to": c.attributed_to, "cue": c.cue, "stance": c.stance,
+                       "report_id": c.report_id, "about": c.about} for d in docs for c in d.claims]
+        source_rows = [{"doc_id": d.doc_id, "source": d.source, "run_id": run_id} for d in docs]
+        source_rows += [{"doc_id": i, "source": s, "run_id": run_id} for i, s in sources]
+        with self.transaction():
+            before = self.con.execute("SELECT count(*) FROM documents").fetchone()[0]
+            self._insert("documents", doc_rows)
+            after = self.con.execute("SELECT count(*) FROM documents").fetchone()[0]
+            self._insert("mentions", mention_rows)
+            self._insert("reports", report_rows)
+            self._insert("doc_claims", claim_rows)
+            self._insert("document_sources", source_rows)
+            if doc_rows:
+                self.set_meta("derived_stale", "1")
+        return after - before
+
+    def _insert(self, table: str, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        batch = pa.Table.from_pylist(rows)  # noqa: F841 - read by DuckDB's replacement scan below
+        columns = ", ".join(f'"{c}"' for c in rows[0])
+        self.con.execute(f"INSERT OR IGNORE INTO {table} ({columns}) SELECT {columns} FROM batch")
+
+    def start_run(self, run_id: str, inputs: list[str]) -> None:
+        with self.transaction():
+            self.con.execute("INSERT INTO runs (run_id, started_at, inputs, status) VALUES (?, ?, ?, 'running')",
+                             [run_id, datetime.now(UTC).replace(tzinfo=None), json.dumps(inputs)])
+
+    def finish_run(self, run_id: str, counts: dict[str, int], status: str = "completed") -> None:
+        with self.transaction():
+            self.con.execute(
+                "UPDATE runs SET finished_at = ?, seen = ?, new = ?, already = ?, copies = ?, failed = ?, "
+                "status = ? WHERE run_id = ?",
+                [datetime.now(UTC).replace(tzinfo=None), counts.get("seen", 0), counts.get("new", 0),
+                 counts.get("already", 0), counts.get("copies", 0), counts.get("failed", 0), status, run_id])
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        cur = self.con.execute(sql, list(params))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -1,0 +1,77 @@
+"""The database schema, as an ordered list of migrations. Never edit a released migration: add one."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (1, "documents, mentions, entities, reports, events, claims, runs", [
+        """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+        """CREATE TABLE documents (
+            doc_id VARCHAR PRIMARY KEY,
+            source VARCHAR NOT NULL,
+            url VARCHAR, title VARCHAR, author VARCHAR, site VARCHAR,
+            published VARCHAR,            -- ISO 8601 as found (zone kept), or NULL
+            published_utc TIMESTAMP,      -- the same instant in UTC, for sorting and filtering
+            published_from VARCHAR,       -- where the date came from
+            language VARCHAR, encoding VARCHAR, kind VARCHAR,
+            text VARCHAR NOT NULL DEFAULT '',
+            boilerplate VARCHAR NOT NULL DEFAULT '',
+            raw BLOB,                     -- zlib of the raw bytes: segments point into their decoded text
+            segments JSON,                -- [[start, end, raw_start, raw_end], ...]
+            status VARCHAR NOT NULL, error VARCHAR,
+            text_hash VARCHAR, minhash BLOB,
+            duplicate_of VARCHAR,
+            run_id VARCHAR, added_at TIMESTAMP
+        )""",
+        """CREATE TABLE document_sources (
+            doc_id VARCHAR NOT NULL, source VARCHAR NOT NULL, run_id VARCHAR,
+            PRIMARY KEY (doc_id, source))""",
+        """CREATE TABLE mentions (
+            doc_id VARCHAR NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+            text VARCHAR NOT NULL, label VARCHAR NOT NULL, entity_id VARCHAR, attrs JSON,
+            PRIMARY KEY (doc_id, start, "end", label))""",
+        """CREATE TABLE reports (
+            report_id VARCHAR PRIMARY KEY, doc_id VARCHAR NOT NULL,
+            sentence VARCHAR NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+            event_type VARCHAR, sub_event_type VARCHAR, fields JSON)""",
+        """CREATE TABLE doc_claims (
+            claim_id VARCHAR PRIMARY KEY, doc_id VARCHAR NOT NULL, text VARCHAR NOT NULL,
+            start INTEGER, "end" INTEGER, attributed_to VARCHAR, cue VARCHAR, stance VARCHAR,
+            report_id VARCHAR, about VARCHAR)""",
+        # Below: derived across documents, rebuilt as a whole by the cross-document stages.
+        """CREATE TABLE entities (
+            entity_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, type VARCHAR, kind VARCHAR,
+            inter INTEGER, country VARCHAR, wikidata VARCHAR, aliases VARCHAR[],
+            mentions INTEGER, documents INTEGER)""",
+        """CREATE TABLE events (
+            event_id VARCHAR PRIMARY KEY,
+            event_date DATE, time_precision INTEGER, date_text VARCHAR,
+            event_type VARCHAR, sub_event_type VARCHAR, disorder_type VARCHAR,
+            actor1 VARCHAR, actor1_id VARCHAR, assoc_actor_1 VARCHAR,
+            actor2 VARCHAR, actor2_id VARCHAR, assoc_actor_2 VARCHAR,
+            inter1 INTEGER, inter2 INTEGER, interaction INTEGER, civilian_targeting BOOLEAN,
+            location VARCHAR, admin1 VARCHAR, country VARCHAR, iso VARCHAR,
+            latitude DOUBLE, longitude DOUBLE, geo_precision INTEGER,
+            fatalities INTEGER, injuries INTEGER,
+            status VARCHAR, contested BOOLEAN, disagreements JSON, notes VARCHAR,
+            source_count INTEGER, document_count INTEGER)""",
+        """CREATE TABLE event_sources (
+            event_id VARCHAR NOT NULL, report_id VARCHAR NOT NULL, doc_id VARCHAR NOT NULL,
+            url VARCHAR, site VARCHAR, published VARCHAR, copy_of VARCHAR,
+            sentence VARCHAR, start INTEGER, "end" INTEGER,
+            attributed_to VARCHAR, cue VARCHAR, status VARCHAR, "values" JSON,
+            PRIMARY KEY (event_id, report_id))""",
+        """CREATE TABLE claims (
+            claim_id VARCHAR PRIMARY KEY, doc_id VARCHAR NOT NULL, text VARCHAR NOT NULL,
+            start INTEGER, "end" INTEGER, attributed_to VARCHAR, cue VARCHAR, stance VARCHAR,
+            event_id VARCHAR, contradicts VARCHAR[])""",
+        """CREATE TABLE runs (
+            run_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP,
+            inputs JSON, seen INTEGER, new INTEGER, already INTEGER, copies INTEGER, failed INTEGER,
+            status VARCHAR)""",
+        """CREATE INDEX documents_text_hash ON documents (text_hash)""",
+        """CREATE INDEX mentions_entity ON mentions (entity_id)""",
+        """CREATE INDEX reports_doc ON reports (doc_id)""",
+    ]),
+]
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
