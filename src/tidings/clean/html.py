@@ -21,11 +21,13 @@ from tidings.clean.metadata import (
     html_metadata,
     parse_iso_datetime,
 )
+from tidings.clean.text import clean_text, filter_extracted
 
 __all__ = ["Extracted", "extract_html", "MAX_HTML_CHARS"]
 
 MAX_HTML_CHARS = 3_000_000  # trafilatura's cost grows with the tree; real articles are far smaller
 MAX_TREE_NODES = 200_000
+SHORT_BODY = 200  # characters: below this the recall-oriented pass is tried
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TAG = re.compile(r"<\s*[a-zA-Z!/?]")
 
@@ -53,7 +55,7 @@ def _load_tree(html: str) -> Any:
     return tree
 
 
-def _trafilatura(tree: Any, url: str | None) -> Any:
+def _trafilatura(tree: Any, url: str | None, **options: Any) -> Any:
     import trafilatura
 
     return trafilatura.bare_extraction(
@@ -63,7 +65,21 @@ def _trafilatura(tree: Any, url: str | None) -> Any:
         include_tables=True,
         with_metadata=True,
         deduplicate=False,
+        **options,
     )
+
+
+def _body(tree: Any, url: str | None) -> tuple[Any, str]:
+    """trafilatura's document and body; a recall-oriented second pass only when the first is thin."""
+    doc = _trafilatura(tree, url)
+    body = (getattr(doc, "text", None) or "") if doc is not None else ""
+    if len(body) < SHORT_BODY:
+        # Measured on dev: thin default output is usually a missed container, not a short story.
+        second = _trafilatura(tree, url, favor_recall=True)
+        text = (getattr(second, "text", None) or "") if second is not None else ""
+        if len(text) >= 2 * max(len(body), 1):
+            return (doc if doc is not None else second), text
+    return doc, body
 
 
 def _extract(html: str, url: str | None) -> Extracted:
@@ -72,8 +88,6 @@ def _extract(html: str, url: str | None) -> Extracted:
     html = _CONTROL.sub("", html[:MAX_HTML_CHARS])
     if not _TAG.search(html[:100_000]):
         # Not markup at all: treat as scraped text rather than fail.
-        from tidings.clean.text import clean_text
-
         out = clean_text(html)
         out.url = out.url or url
         return out
@@ -81,20 +95,22 @@ def _extract(html: str, url: str | None) -> Extracted:
     if tree is None:
         return Extracted(url=url)
     meta = html_metadata(tree)
-    doc = _trafilatura(tree, url)
+    doc, body = _body(tree, url)
     out = Extracted(url=url or meta.get("url"))
-    body = (getattr(doc, "text", None) or "") if doc is not None else ""
-    out.text = _normalise_body(body)
     out.site = meta.get("site") or (getattr(doc, "sitename", None) if doc is not None else None)
+    # JSON-LD headline, then og:title, then trafilatura's pick: the best order on both dev sets
     raw_title = meta.get("title") or (getattr(doc, "title", None) if doc is not None else None)
-    if doc is not None and getattr(doc, "title", None):
-        raw_title = doc.title  # trafilatura's choice (h1 vs og:title vs <title>) scored better on dev
-    out.title = clean_title(raw_title, out.site)
+    out.title = clean_title(raw_title, out.site, url or meta.get("url"))
+    out.text, removed, found = filter_extracted(_normalise_body(body), raw_title, out.title, meta.get("title"))
     out.author = meta.get("author") or clean_author(getattr(doc, "author", None) if doc is not None else None)
+    if not out.author and found.get("author"):
+        out.author = found["author"]
     _set_date(out, meta, doc)
+    if not out.published and found.get("published"):
+        out.published, out.published_from = found["published"], "text-line"
     _text_line_metadata(out)
     out.language = detect_language(out.text or (out.title or ""))
-    out.boilerplate = _removed_text(tree, out.text)
+    out.boilerplate = "\n".join(x for x in (removed, _removed_text(tree, out.text)) if x)
     return out
 
 

@@ -206,8 +206,32 @@ def clean_author(name: Any) -> str | None:
     return name
 
 
-def clean_title(title: str | None, site: str | None = None) -> str | None:
-    """Strip spam prefixes ("[BREAKING] ", "EXCLUSIVE: ") and site-name suffixes (" | Site")."""
+_TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "é": "e", "è": "e", "à": "a", "ó": "o"})
+_TITLE_SEP = re.compile(r"\s+(?:\||–|—|-|::|»|·|•|/)\s+|\s*[|：ㅣ｜]\s*")
+_DATE_SEGMENT = re.compile(r"^\s*(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2})\s*$")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold().translate(_TRANSLIT))
+
+
+def _names_site(segment: str, site: str | None, url: str | None) -> bool:
+    """Whether a title segment is the outlet's name: its og:site_name or its host name."""
+    seg = _squash(segment)
+    if len(seg) < 2:
+        return False
+    if site and (seg == _squash(site) or (len(seg) >= 4 and seg in _squash(site))):
+        return True
+    if url:
+        host = re.sub(r"^(?:https?://)?(?:www\d?\.|m\.)?", "", url.lower()).split("/")[0]
+        labels = [_squash(x) for x in host.split(".")]
+        if seg in labels or seg == "".join(labels) or (len(seg) >= 4 and seg == "".join(labels[:-1])):
+            return True
+    return False
+
+
+def clean_title(title: str | None, site: str | None = None, url: str | None = None) -> str | None:
+    """Strip spam prefixes ("[BREAKING] ", "EXCLUSIVE: ") and outlet/date suffixes (" | Site | 28.04.2023")."""
     if not title or not isinstance(title, str):
         return None
     rules = _line_rules()
@@ -217,16 +241,27 @@ def clean_title(title: str | None, site: str | None = None) -> str | None:
         if new == title:
             break
         title = new
-    parts = re.split(r"\s+(?:\||–|—|-|::|»|·)\s+", title)
-    if len(parts) > 1:
-        last = parts[-1].strip()
-        site_words = set(re.findall(r"\w+", (site or "").lower()))
-        last_words = set(re.findall(r"\w+", last.lower()))
-        looks_site = bool(site_words and last_words and last_words <= site_words | {"the", "com", "www"})
-        head_words = len(" ".join(parts[:-1]).split())
-        if looks_site or (len(last.split()) <= 4 and head_words >= 2
-                          and re.search(rules["site_suffix_hint"], last, re.I)):
-            title = " ".join(parts[:-1]).strip()
+    if site and len(title) > len(site) + 8 and title.endswith(site):
+        # "Headline：朝日新聞デジタル", "Headline Israel Nachrichten": the site glued on
+        head = title[: -len(site)].rstrip()
+        if head and (not head[-1].isalnum() or " " in site):
+            title = head.rstrip(" |:：-–—ㅣ·•")
+    for _ in range(3):
+        parts = _TITLE_SEP.split(title)
+        if len(parts) < 2:
+            break
+        last, head = parts[-1].strip(), " ".join(parts[:-1]).strip()
+        if len(head.split()) < 2 and len(head) < 8:
+            break
+        hint = len(last.split()) <= 4 and re.search(rules["site_suffix_hint"], last, re.I)
+        if _DATE_SEGMENT.match(last) or _names_site(last, site, url) or hint:
+            title = title[: title.rfind(last)].rstrip(" |:：-–—ㅣ｜·•/»")
+        else:
+            break
+    # "Site: Headline" / "Site | Headline" prefixes
+    parts = _TITLE_SEP.split(title, maxsplit=1)
+    if len(parts) == 2 and _names_site(parts[0], site, url) and len(parts[1].split()) >= 2:
+        title = parts[1].strip()
     return title or None
 
 

@@ -93,9 +93,14 @@ def _body_shaped(line: _Line, rules: dict[str, Any]) -> bool:
     )
 
 
-def _is_pattern_boiler(ln: _Line, rules: dict[str, Any]) -> bool:
+def _is_pattern_boiler(ln: _Line, rules: dict[str, Any], extracted: bool = False) -> bool:
     t = ln.text
-    if not t or rules["sep_re"].match(t) or _BARE_URL.match(t):
+    if not t or rules["sep_re"].match(t):
+        return True
+    if extracted:  # an extractor's body: links and paths there are content, not navigation
+        return any(r.search(t) for r in rules["any_res"]) or (
+            ln.words <= rules["short_line_words"] and any(r.search(t) for r in rules["short_res"]))
+    if _BARE_URL.match(t):
         return True
     if any(r.search(t) for r in rules["any_res"]):
         return True
@@ -106,10 +111,10 @@ def _is_pattern_boiler(ln: _Line, rules: dict[str, Any]) -> bool:
     return ln.link_share > 0.6 and ln.words < 2 * rules["body_min_words"]
 
 
-def _pattern_pass(lines: list[_Line], rules: dict[str, Any]) -> None:
+def _pattern_pass(lines: list[_Line], rules: dict[str, Any], extracted: bool = False) -> None:
     """Whole-line patterns: prompts, share bars, cookie notices, separators, breadcrumbs."""
     for ln in lines:
-        if ln.label == BODY and _is_pattern_boiler(ln, rules):
+        if ln.label == BODY and _is_pattern_boiler(ln, rules, extracted):
             ln.label = BOILER
             ln.notes.append("pattern")  # never a title candidate
 
@@ -147,29 +152,35 @@ def _menu_pass(lines: list[_Line], rules: dict[str, Any], head_end: int, tail_st
     flush()
 
 
-def _related_pass(lines: list[_Line], rules: dict[str, Any], tail_start: int) -> None:
-    """A "Related"/"Most read"/"Recommended" header opens a block of unrelated headlines."""
+def _related_pass(lines: list[_Line], rules: dict[str, Any], tail_start: int, extracted: bool = False) -> None:
+    """A "Related"/"Most read"/"Recommended" header opens a block of unrelated headlines.
+
+    In scraped text a header in the tail ends the story; elsewhere, and in an extractor's output
+    (where "See also" may head real content), only the headline-shaped lines after it go.
+    """
     i = 0
     while i < len(lines):
         ln = lines[i]
-        if ln.label in (BODY, BOILER) and ln.words <= 8 and rules["related_re"].match(ln.text):
-            ln.label = BOILER
-            ln.notes.append("pattern")
-            if i >= tail_start:
-                for later in lines[i + 1:]:
-                    if later.label == BODY:
-                        later.label = BOILER
-                return
-            j = i + 1
-            while j < len(lines):
-                nxt = lines[j]
-                if nxt.label == BODY and _body_shaped(nxt, rules):
-                    break
-                if nxt.label == BODY:
-                    nxt.label = BOILER
-                j += 1
-            i = j
-        i += 1
+        if not (ln.label in (BODY, BOILER) and ln.words <= 8 and rules["related_re"].match(ln.text)):
+            i += 1
+            continue
+        in_tail = i >= tail_start
+        if extracted and not in_tail:
+            i += 1
+            continue
+        ln.label = BOILER
+        ln.notes.append("pattern")
+        if in_tail and not extracted:
+            for later in lines[i + 1:]:
+                if later.label == BODY:
+                    later.label = BOILER
+            return
+        j = i + 1
+        while j < len(lines) and not (lines[j].label == BODY and _body_shaped(lines[j], rules)):
+            if lines[j].label == BODY:
+                lines[j].label = BOILER
+            j += 1
+        i = j
 
 
 def _edges_pass(lines: list[_Line], rules: dict[str, Any]) -> tuple[int, int]:
@@ -298,8 +309,72 @@ def _clean_text(raw: str) -> Extracted:
     first_body = min(first_body, n)
     _metadata_lines(lines, out, first_body)
     _pick_title(lines, out, first_body)
-    out.title = clean_title(out.title, out.site)
+    out.title = clean_title(out.title, out.site, out.url)
     out.text = "\n".join(ln.text for ln in lines if ln.label == BODY and ln.text)
     out.boilerplate = "\n".join(ln.raw.strip() for ln in lines if ln.label == BOILER and ln.raw.strip())
     out.language = out.language or detect_language(out.text or (out.title or ""))
     return out
+
+
+_CAPS_PREFIX = re.compile(r"^([^\W\d_a-z][^:|a-z]{2,40}?)\s*[:|]\s*\S")
+
+
+def _bare_date(text: str) -> bool:
+    """A line that is nothing but a date (and weekday/time words): a teaser timestamp."""
+    if not date_from_line(text):
+        return False
+    fillers = set(load_rules()["metadata"]["date_filler"])
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", text)]
+    return all(w in fillers or w[:3] in _MONTH_PREFIXES for w in words)
+
+
+_MONTH_PREFIXES = {"jan", "feb", "mar", "apr", "may", "mai", "jun", "jul", "aug", "sep", "oct", "okt", "nov", "dec",
+                   "dez", "mär", "fév", "avr", "jui", "aoû", "déc", "ene", "abr", "ago", "dic", "gen", "mag", "giu",
+                   "lug", "set", "ott"}
+
+
+def _norm_title(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().casefold()
+
+
+def filter_extracted(body: str, *titles: str | None) -> tuple[str, str, dict[str, str]]:
+    """Post-filter an HTML extractor's body (one paragraph per line).
+
+    The extractor already chose the content region, so only lines that are chrome by pattern are
+    removed: prompts and share bars, image credits, a repeated headline, date-only and byline lines
+    at the top (returned as metadata), repeated ALL-CAPS teaser prefixes ("READ MORE: ..."), and a
+    "Related"/"More from" block in the tail. Returns (kept text, removed text, metadata found).
+    """
+    rules = _compiled()
+    lines = [_parse_line(x) for x in body.split("\n") if x.strip()]
+    found: dict[str, str] = {}
+    for ln in lines:
+        ln.link_share = 0.0  # extractor output has no markdown links; brackets are real text
+    _pattern_pass(lines, rules, extracted=True)
+    for ln in lines[:3]:
+        if ln.label == BODY and ln.words <= 12 and not ln.sentence and rules["crumb_re"].match(ln.text):
+            ln.label = BOILER
+    caps = Counter(m.group(1) for ln in lines if ln.words <= 30 and (m := _CAPS_PREFIX.match(ln.text)))
+    for ln in lines:
+        m = _CAPS_PREFIX.match(ln.text)
+        if m and ln.words <= 30 and caps[m.group(1)] >= 2 and len(m.group(1).split()) >= 2:
+            ln.label = BOILER
+    _related_pass(lines, rules, tail_start=int(len(lines) * (1 - rules["tail_fraction"])), extracted=True)
+    wanted = {_norm_title(t) for t in titles if t}
+    for i, ln in enumerate(lines[:4]):
+        if ln.label != BODY:
+            continue
+        if i <= 1 and _norm_title(ln.text) in wanted:
+            ln.label = META
+        elif ln.words <= 8 and (date := date_from_line(ln.text)):
+            found.setdefault("published", date)
+            ln.label = META
+        elif ln.words <= 10 and (author := byline_from_line(ln.text)):
+            found.setdefault("author", author)
+            ln.label = META
+    for ln in lines:
+        if ln.label == BODY and ln.words <= 6 and _bare_date(ln.text):
+            ln.label = BOILER  # a bare date in the middle of the body is a teaser's timestamp
+    kept = "\n".join(ln.raw.strip() for ln in lines if ln.label == BODY)
+    removed = "\n".join(ln.raw.strip() for ln in lines if ln.label == BOILER)
+    return kept, removed, found

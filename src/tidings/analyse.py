@@ -1,0 +1,207 @@
+"""The NLP stage of one document: mentions (actors, places, dates), event reports with their fields and
+attribution, and claims. Everything is a span over the document's clean text; every report keeps the
+verbatim sentence it came from.
+
+Cheap first: the spaCy pipeline (the costly part) runs only on the sentences the relevance filter keeps
+(each with a neighbour for context); other sentences get the cheap gazetteer place spans only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from tidings.events.attribution import attribute_sentence
+from tidings.events.claims import extract_claims
+from tidings.events.detect import DetectedEvent, detect_events
+from tidings.events.roles import assign_roles, targets_protesters, victim_is_civilian
+from tidings.records import Claim, Document, Mention, Report, content_id
+from tidings.resolve.actors import ActorRegistry
+from tidings.resolve.dates import ResolvedDate, find_dates
+from tidings.resolve.mentions import load_nlp, mentions_from_doc
+from tidings.resolve.places import PlaceMention, pick_event_place, resolve_places
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from tidings.pipeline import Context
+
+PLACE_LABELS = ("GPE", "LOC", "FAC", "NORP")
+BLOCKING = ("PERSON", "ORG", "GROUP")
+
+
+def _published(doc: Document) -> dt.datetime | None:
+    if not doc.published:
+        return None
+    try:
+        return dt.datetime.fromisoformat(doc.published)
+    except ValueError:
+        return None
+
+
+def _place_attrs(pm: PlaceMention) -> dict[str, Any]:
+    p = pm.place
+    if p is None:
+        return {"resolved": False, "precision": None}
+    return {"resolved": True, "name": p.name, "kind": p.kind, "geonameid": p.geonameid,
+            "country": p.country, "iso": p.country_code, "admin1": p.admin1,
+            "latitude": p.latitude, "longitude": p.longitude, "precision": pm.precision}
+
+
+def _date_attrs(d: ResolvedDate) -> dict[str, Any]:
+    return {"value": d.value.isoformat() if d.value else None, "precision": d.precision, "relative": d.relative,
+            "range_start": d.range_start.isoformat() if d.range_start else None,
+            "range_end": d.range_end.isoformat() if d.range_end else None}
+
+
+def resolve_mentions(doc: Document, spacy_doc: Doc, registry: ActorRegistry) -> tuple[
+        list[Mention], list[PlaceMention], list[ResolvedDate]]:
+    mentions = mentions_from_doc(spacy_doc, registry)
+    spans = [(m.start, m.end, m.label if m.label != "GROUP" else "ORG") for m in mentions]
+    places = resolve_places(doc.text, spans)
+    dates = find_dates(doc.text, _published(doc))
+    # Places and dates replace spaCy's own spans for the same words with resolved ones.
+    taken = {(p.start, p.end) for p in places} | {(d.start, d.end) for d in dates}
+    covered = [(p.start, p.end) for p in places] + [(d.start, d.end) for d in dates]
+    kept = [m for m in mentions if (m.start, m.end) not in taken and not (
+        m.label in PLACE_LABELS + ("DATE",) and any(s <= m.start and m.end <= e for s, e in covered))]
+    for p in places:
+        label = "GPE" if p.place is None or p.place.kind in ("city", "admin1", "country") else "LOC"
+        kept.append(Mention(p.start, p.end, p.text, label, attrs={"place": _place_attrs(p)}))
+    for d in dates:
+        kept.append(Mention(d.start, d.end, d.text, "DATE", attrs={"date": _date_attrs(d)}))
+    kept.sort(key=lambda m: (m.start, m.end, m.label))
+    return kept, places, dates
+
+
+def _event_place(detected: DetectedEvent, text: str, places: list[PlaceMention],
+                 doc_place: PlaceMention | None) -> tuple[PlaceMention | None, str]:
+    s, e = detected.sentence_start, detected.sentence_end
+    inside = [PlaceMention(p.start - s, p.end - s, p.text, p.place, p.precision)
+              for p in places if s <= p.start and p.end <= e and p.place is not None]
+    coding = detected.coding
+    if coding.trigger_start is not None and inside:
+        chosen = pick_event_place(text[s:e], coding.trigger_start, coding.trigger_end or coding.trigger_start,
+                                  inside)
+        if chosen is not None:
+            return next(p for p in places if p.start == chosen.start + s and p.end == chosen.end + s), "sentence"
+    if inside:
+        return next(p for p in places if p.start == inside[0].start + s), "sentence"
+    before = [p for p in places if p.end <= s and s - p.end < 400 and p.place is not None]
+    if before:
+        return before[-1], "context"
+    return doc_place, "document" if doc_place else "none"
+
+
+def _event_date(detected: DetectedEvent, dates: list[ResolvedDate], published: dt.datetime | None,
+                text: str) -> dict[str, Any]:
+    s, e = detected.sentence_start, detected.sentence_end
+    usable = [d for d in dates if d.value is not None and d.precision is not None
+              and (published is None or d.value <= published.date())]
+    inside = [d for d in usable if s <= d.start and d.end <= e]
+    near = [d for d in usable if d.end <= s and s - d.end < 300]
+    chosen = (inside or near[-1:] or [None])[0]
+    if chosen is not None:
+        return {"value": chosen.value.isoformat(), "precision": chosen.precision, "text": chosen.text,
+                "start": chosen.start, "end": chosen.end, "from": "sentence" if chosen in inside else "context"}
+    if published is not None:
+        # No date in the text: news reports events of the last days; ACLED codes such a report with
+        # week precision around publication. The words it came from stay empty.
+        return {"value": published.date().isoformat(), "precision": 2, "text": None, "start": None,
+                "end": None, "from": "publication"}
+    return {"value": None, "precision": None, "text": None, "start": None, "end": None, "from": "none"}
+
+
+def _role_dict(role: Any) -> dict[str, Any] | None:
+    if role is None:
+        return None
+    a = role.actor
+    return {"name": a.name, "entity_id": a.actor_id, "inter": a.inter, "country": a.country,
+            "text": role.text, "start": role.start, "end": role.end}
+
+
+def build_reports(doc: Document, spacy_doc: Doc, mentions: list[Mention], places: list[PlaceMention],
+                  dates: list[ResolvedDate], registry: ActorRegistry) -> list[Report]:
+    detected = detect_events(doc.text, spacy_doc)
+    published = _published(doc)
+    resolved = [p for p in places if p.place is not None]
+    counts = Counter((p.place.name, p.place.kind) for p in resolved if p.place.kind != "country")
+    doc_place = None
+    if counts:
+        top = counts.most_common(1)[0][0]
+        doc_place = next(p for p in resolved if (p.place.name, p.place.kind) == top)
+    country_of = {(p.start, p.end): p.place.country_code for p in resolved if p.place.country_code}
+    reports: list[Report] = []
+    previous: dict[str, Any] | None = None
+    for det in detected:
+        c = det.coding
+        s, e = det.sentence_start, det.sentence_end
+        tstart = s + c.trigger_start if c.trigger_start is not None else None
+        tend = s + (c.trigger_end or c.trigger_start or 0) if c.trigger_start is not None else None
+        roles = assign_roles(spacy_doc, tstart, tend, mentions, registry, country_of) if tstart is not None else {
+            "actor1": None, "actor2": None, "target_words": []}
+        place, place_from = _event_place(det, doc.text, places, doc_place)
+        actor1, actor2 = _role_dict(roles["actor1"]), _role_dict(roles["actor2"])
+        # Context counts: "Russia fired missiles… One missile slammed into a clinic" keeps the attacker.
+        if actor1 is None and previous is not None and previous["event_type"] == c.event_type \
+                and s - previous["end"] < 400:
+            actor1 = previous["actor1"]
+        sentence = doc.text[s:e]
+        country = place.place.country_code if place and place.place else None
+        civilian = c.civilian_targeting or (actor2 is None and victim_is_civilian(roles["target_words"], sentence)
+                                            and c.event_type in ("Violence against civilians",
+                                                                 "Explosions/Remote violence"))
+        if actor2 is None and civilian:
+            generic = registry.generic("civilians", country)
+            actor2 = {"name": generic.name, "entity_id": generic.actor_id, "inter": generic.inter,
+                      "country": generic.country, "text": None, "start": None, "end": None}
+        if c.event_type in ("Protests", "Riots") and targets_protesters(roles["target_words"], sentence):
+            role = "protesters" if c.event_type == "Protests" else "rioters"
+            generic = registry.generic(role, country)
+            protesters = {"name": generic.name, "entity_id": generic.actor_id, "inter": generic.inter,
+                          "country": generic.country, "text": None, "start": None, "end": None}
+            if actor1 is None:
+                actor1 = protesters
+            elif actor2 is None and actor1["inter"] == 1:
+                actor1, actor2 = protesters, actor1
+        attribution = attribute_sentence(spacy_doc, s, e, outlet=doc.site)
+        fields = {
+            "trigger": c.trigger, "confidence": c.confidence,
+            "actor1": actor1, "actor2": actor2, "civilian_targeting": civilian,
+            "place": ({"text": place.text, "start": place.start, "end": place.end, "from": place_from,
+                       **_place_attrs(place)} if place else None),
+            "date": _event_date(det, dates, published, doc.text),
+            "fatalities": det.fatalities, "injuries": det.injuries, "casualty_text": det.casualty_text,
+            "attribution": {"attributed_to": attribution.attributed_to, "cue": attribution.cue,
+                            "status": attribution.status, "source_start": attribution.source_start,
+                            "source_end": attribution.source_end, "cue_start": attribution.cue_start,
+                            "cue_end": attribution.cue_end},
+        }
+        report_id = content_id(f"{doc.doc_id}:{s}:{e}:{c.sub_event_type}".encode())
+        reports.append(Report(report_id, doc.doc_id, sentence, s, e, c.event_type, c.sub_event_type, fields))
+        previous = {"event_type": c.event_type, "actor1": actor1, "end": e}
+    return reports
+
+
+def build_claims(doc: Document, spacy_doc: Doc, reports: list[Report]) -> list[Claim]:
+    spans = [(r.start, r.end) for r in reports]
+    claims: list[Claim] = []
+    for cs in extract_claims(spacy_doc, skip_spans=spans):
+        # A claim is about the nearest event reported within two sentences' distance before or after it.
+        near = [r for r in reports if abs(r.start - cs.start) < 600]
+        report = min(near, key=lambda r: abs(r.start - cs.start), default=None)
+        claims.append(Claim(claim_id=content_id(f"{doc.doc_id}:{cs.start}:{cs.end}".encode()), doc_id=doc.doc_id,
+                            text=cs.text, start=cs.start, end=cs.end, attributed_to=cs.attributed_to, cue=cs.cue,
+                            stance=cs.stance, report_id=report.report_id if report else None, about=cs.about))
+    return claims
+
+
+def analyse_document(doc: Document, ctx: Context) -> None:
+    registry = ctx.model("actors", lambda: ActorRegistry.load(extra_files=ctx.actor_files))
+    nlp = ctx.model("nlp", lambda: load_nlp(registry))
+    spacy_doc = nlp(doc.text)
+    mentions, places, dates = resolve_mentions(doc, spacy_doc, registry)
+    doc.mentions = mentions
+    doc.reports = build_reports(doc, spacy_doc, mentions, places, dates, registry)
+    doc.claims = build_claims(doc, spacy_doc, doc.reports)

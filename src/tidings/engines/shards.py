@@ -1,0 +1,147 @@
+"""Inputs cut into shards for a distributed run, and shards read back into raw pages.
+
+A shard is the unit of work and of resumption: one input file, one URL, or a line-aligned byte range of a
+big JSON Lines file. Reading a shard yields exactly the pages the local engine reads from the same input
+(same `source`, same bytes), so both engines store the same documents. A shard's id hashes what it reads
+and the options that change its output, so a changed input or option is redone and nothing else is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tidings.errors import UsageError
+from tidings.limits import DEFAULT_LIMITS, Limits
+from tidings.records import UNSUPPORTED, RawPage
+from tidings.sources import files, records
+
+# A JSONL file bigger than this is cut into ranges of about this size: enough pages per shard to amortise a
+# task's start-up, small enough that a cluster's cores all get work and a killed run loses little.
+DEFAULT_SHARD_BYTES = 32 * 1024 * 1024
+_SCAN_CHUNK = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Shard:
+    shard_id: str
+    index: int  # position in input order: shards are loaded into the store in this order
+    path: str  # a file path or a URL
+    start: int = 0  # byte range of a JSONL file; end = -1 means the whole input
+    end: int = -1
+    first_line: int = 1  # line number of the range's first line in the whole file
+
+    @property
+    def is_range(self) -> bool:
+        return self.end >= 0
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _splittable_jsonl(path: str, size: int, shard_bytes: int) -> bool:
+    """A plain (not gzipped) JSON Lines file over the shard size whose first line is one JSON object.
+
+    That last test keeps the local engine's reading: a file whose first line parses alone cannot be a
+    single pretty-printed object, so it is read line by line there too."""
+    if size <= shard_bytes or Path(path).suffix.lower() not in (".jsonl", ".ndjson", ".json"):
+        return False
+    with open(path, "rb") as fh:
+        first = fh.readline(DEFAULT_LIMITS.max_raw_bytes)
+    try:
+        return isinstance(json.loads(first), dict)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+
+
+def _line_ranges(path: str, size: int, shard_bytes: int) -> Iterator[tuple[int, int, int]]:
+    """(start, end, first line number) of line-aligned ranges of about `shard_bytes`, counting lines as it
+    scans so each range knows the line numbers the whole-file reader would give its records."""
+    with open(path, "rb") as fh:
+        start, line = 0, 1
+        while start < size:
+            target = min(start + shard_bytes, size)
+            fh.seek(target)
+            fh.readline()  # move to the next line boundary
+            end = min(fh.tell(), size) if target < size else size
+            lines = 0
+            fh.seek(start)
+            remaining = end - start
+            while remaining:
+                chunk = fh.read(min(_SCAN_CHUNK, remaining))
+                lines += chunk.count(b"\n")
+                remaining -= len(chunk)
+            yield start, end, line
+            start, line = end, line + lines
+
+
+def _fingerprint(path: str) -> str:
+    if path.startswith(("http://", "https://")):
+        return path  # a URL is fetched when its shard runs; its id cannot know the content
+    stat = os.stat(path)
+    return f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+def plan(inputs: list[str], options: str, shard_bytes: int = DEFAULT_SHARD_BYTES) -> list[Shard]:
+    """Shards of every input, in input order. `options` is a stable string of what changes the output."""
+    shards: list[Shard] = []
+
+    def add(path: str, start: int = 0, end: int = -1, first_line: int = 1) -> None:
+        key = f"{_fingerprint(path)}|{start}|{end}|{options}"
+        shard_id = hashlib.sha256(key.encode()).hexdigest()[:16]
+        shards.append(Shard(shard_id, len(shards), path, start, end, first_line))
+
+    for spec in inputs:
+        try:
+            expanded = list(files.expand(spec))
+        except FileNotFoundError:
+            raise UsageError(f"no such file, folder or glob match: {spec}") from None
+        for path in expanded:
+            if path == "-":
+                raise UsageError("the Ray engine reads files and URLs, not stdin: save the input to a file, "
+                                 "or use --engine local")
+            if path.startswith(("http://", "https://")):
+                add(path)
+                continue
+            size = os.path.getsize(path)
+            if _splittable_jsonl(path, size, shard_bytes):
+                for start, end, line in _line_ranges(path, size, shard_bytes):
+                    add(path, start, end, line)
+            else:
+                add(path)
+    return shards
+
+
+def read_range(path: str, start: int, end: int, first_line: int, limits: Limits) -> Iterator[RawPage]:
+    """The records of a JSONL byte range, exactly as `sources.records.read_records` reads those lines."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        data = fh.read(end - start)
+    for offset, line in enumerate(data.splitlines()):
+        lineno = first_line + offset
+        if not line.strip():
+            continue
+        if len(line) > limits.max_raw_bytes:
+            yield RawPage(source=f"{path}#line-{lineno}", raw=line[: limits.max_raw_bytes], kind=UNSUPPORTED,
+                          error=f"record is over the {limits.max_raw_bytes:,}-byte limit")
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield RawPage(source=f"{path}#line-{lineno}", raw=line, kind=UNSUPPORTED,
+                          error=f"invalid JSON on line {lineno}: {exc.msg}")
+            continue
+        yield records._page(path, records._key(obj, f"line-{lineno}"), obj, line.strip())
+
+
+def read_shard(shard: Shard, *, allow_private: bool, fetch_links: bool,
+               limits: Limits = DEFAULT_LIMITS) -> Iterator[RawPage]:
+    if shard.is_range:
+        return read_range(shard.path, shard.start, shard.end, shard.first_line, limits)
+    from tidings.sources import _pages  # the local engine's own reader, for identical pages
+
+    return _pages([shard.path], allow_private, fetch_links, limits)

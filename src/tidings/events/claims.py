@@ -1,0 +1,176 @@
+"""Claims: attributed statements that are not event reports, and which of them oppose each other.
+
+"The Kremlin called the fighters part of a sabotage group working for Ukraine" and "Kyiv said the
+two units acted on their own" are not events; they are what two parties assert about one. Each is
+kept verbatim with its source, cue and stance, and the pair is linked as a contradiction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tidings.events.attribution import (
+    Found,
+    _disclaimer_spans,
+    attribute_sentence,
+    doc_info,
+    lexicon,
+    main_found,
+    side_of,
+)
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+_STANCE_BY_STATUS = {"denied": "denies", "unverified": "unverified"}
+_NEAR_CHARS = 400  # consecutive claims this close (in characters) may answer each other
+_MIN_OVERLAP = 0.25  # Jaccard of content lemmas that makes two distant claims about the same thing
+
+
+@dataclass
+class ClaimSpan:
+    text: str
+    start: int
+    end: int
+    attributed_to: str | None
+    cue: str | None
+    stance: str  # asserts | denies | disputes | unverified
+    about: str | None  # short key of what it is about (head noun/entity), for linking
+    content_lemmas: frozenset[str] = frozenset()  # content words of the claim, for linking
+
+
+def _overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def _content_tokens(sent: Span, f: Found | None) -> list[Token]:
+    if f is None or f.content is None:
+        return list(sent)
+    return [t for t in sent if f.content[0] <= t.idx < f.content[1]]
+
+
+def _antecedent(tok: Token) -> Token | None:
+    """The nearest earlier plural/neuter noun a pronoun like "they" or "it" may stand for."""
+    doc = tok.doc
+    for i in range(tok.i - 1, max(-1, tok.i - 80), -1):
+        cand = doc[i]
+        if cand.pos_ in ("NOUN", "PROPN") and cand.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj"):
+            if tok.lower_ in ("they", "them") and cand.tag_ not in ("NNS", "NNPS"):
+                continue
+            return cand
+    return None
+
+
+def _about(tokens: list[Token]) -> str | None:
+    """Head noun of what the claim is about: the content's subject, else its object, else a noun."""
+    for deps in (("nsubj", "nsubjpass"), ("dobj", "attr", "oprd"), ("pobj",)):
+        for t in tokens:
+            if t.dep_ not in deps:
+                continue
+            if t.pos_ == "PRON" and t.lower_ in ("they", "them", "it"):
+                ante = _antecedent(t)
+                if ante is not None:
+                    return ante.lemma_.lower()
+            if t.pos_ in ("NOUN", "PROPN"):
+                return t.lemma_.lower()
+    return None
+
+
+def _is_pure_disclaimer(sent: Span, f: Found | None) -> bool:
+    """"CBS News cannot independently verify the group's claims": a note on other claims, not one."""
+    return bool(_disclaimer_spans(sent.text, sent.start_char)) and (f is None or f.content is None)
+
+
+def extract_claims(doc: Doc, *, skip_spans: Sequence[tuple[int, int]] = ()) -> list[ClaimSpan]:
+    """Attributed statements in the document (skip_spans = sentences already taken as event reports)."""
+    info = doc_info(doc)
+    claims: list[ClaimSpan] = []
+    for idx, sent in enumerate(info.sents):
+        if _overlaps(sent.start_char, sent.end_char, skip_spans):
+            continue
+        f = main_found(info.found[idx], sent)
+        if _is_pure_disclaimer(sent, f):
+            continue
+        att = attribute_sentence(doc, sent.start_char, sent.end_char)
+        text = sent.text.rstrip()
+        if att.cue is not None and not (att.attributed_to is None and att.status == "reported"):
+            stance = _STANCE_BY_STATUS.get(att.status, "asserts")
+            if f is not None and f.stance in ("denies", "disputes") and att.status == "denied":
+                stance = f.stance
+            claims.append(_claim(sent, text, f, att.attributed_to, att.cue, stance))
+            continue
+        # the outlet reports the sentence, but a clause inside it is someone's claim
+        # ("The attack, which Russia blamed on Ukraine, killed five")
+        inner = [g for g in info.found[idx] if g.speaker is not None and g.content is not None]
+        if inner:
+            g = min(inner, key=lambda g: lexicon().rank[g.status])
+            claims.append(_claim(
+                sent, text, g, doc.text[g.speaker[0] : g.speaker[1]], doc.text[g.cue_ext[0] : g.cue_ext[1]],
+                _STANCE_BY_STATUS.get(g.status, g.stance),
+            ))
+    return claims
+
+
+def _claim(sent: Span, text: str, f: Found | None, source: str | None, cue: str, stance: str) -> ClaimSpan:
+    tokens = _content_tokens(sent, f)
+    return ClaimSpan(
+        text=text, start=sent.start_char, end=sent.start_char + len(text), attributed_to=source, cue=cue,
+        stance=stance, about=_about(tokens),
+        content_lemmas=frozenset(
+            t.lemma_.lower() for t in tokens if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM")
+        ),
+    )
+
+
+def _norm_source(source: str | None) -> str:
+    return re.sub(r"^(?:the|a)\s+", "", (source or "").lower()).strip()
+
+
+def _jaccard(a: ClaimSpan, b: ClaimSpan) -> float:
+    union = a.content_lemmas | b.content_lemmas
+    return len(a.content_lemmas & b.content_lemmas) / len(union) if union else 0.0
+
+
+def _opposing_stances(a: ClaimSpan, b: ClaimSpan) -> bool:
+    pos, neg = {"asserts"}, {"denies", "disputes"}
+    return (a.stance in pos and b.stance in neg) or (a.stance in neg and b.stance in pos)
+
+
+def _opposing_sides(a: ClaimSpan, b: ClaimSpan) -> bool:
+    side_a, side_b = side_of(a.attributed_to or ""), side_of(b.attributed_to or "")
+    return bool(side_a and side_b and side_a != side_b)
+
+
+def _contrasts(later: ClaimSpan) -> bool:
+    low = later.text.lower()
+    return any(re.search(rf"\b{re.escape(m)}\b", low) for m in lexicon().contrast_markers)
+
+
+def _linked(a: ClaimSpan, b: ClaimSpan, adjacent: bool) -> bool:
+    """Whether claim b (later) opposes claim a about the same thing."""
+    same = (a.about is not None and a.about == b.about) or _jaccard(a, b) >= _MIN_OVERLAP
+    if _opposing_stances(a, b):
+        # a denial right after an assertion answers it when they share a content word
+        return same or (adjacent and _jaccard(a, b) > 0)
+    if "unverified" in (a.stance, b.stance):
+        return False  # nobody vouches for one of them: nothing to oppose
+    if _opposing_sides(a, b) or _contrasts(b):
+        return same or adjacent
+    return False
+
+
+def contradictions(claims: Sequence[ClaimSpan]) -> list[tuple[int, int]]:
+    """Index pairs of claims by different sources that are about the same thing and oppose each other."""
+    pairs: list[tuple[int, int]] = []
+    for i, a in enumerate(claims):
+        for j in range(i + 1, len(claims)):
+            b = claims[j]
+            if _norm_source(a.attributed_to) == _norm_source(b.attributed_to):
+                continue
+            adjacent = j == i + 1 and b.start - a.end <= _NEAR_CHARS
+            if _linked(a, b, adjacent):
+                pairs.append((i, j))
+    return pairs

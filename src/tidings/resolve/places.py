@@ -1,0 +1,503 @@
+"""Place mentions -> gazetteer places with ACLED geo_precision, disambiguated over the whole text.
+
+`resolve_places` takes spaCy-labelled spans, widens each to the words that decide its kind and
+precision ("Belgorod region", "southern Belgorod", "near the village of X"), looks the name up,
+and scores candidates by population plus document context: countries and admin1 units named in
+the text, an optional publisher country hint, "Town, State" pairs, and nearness to the places
+that are unambiguous. Precision follows ACLED: 1 a town named directly, 2 near / part of a town
+or in a district, 3 an admin1 unit or a whole country (ACLED codes country-only locations at 3,
+with the country's centre as coordinates; we do the same).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+
+from tidings.resolve.gazetteer import (
+    ADMIN1,
+    ADMIN2,
+    CITY,
+    CONTINENT,
+    COUNTRY,
+    Gazetteer,
+    Place,
+    lexicon,
+    normalize_name,
+)
+
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP"})
+BLOCKING_LABELS = frozenset({"PERSON", "ORG", "WORK_OF_ART", "PRODUCT", "EVENT", "LAW"})
+
+
+@dataclass
+class PlaceMention:
+    start: int
+    end: int
+    text: str
+    place: Place | None
+    precision: int | None
+
+
+# --------------------------------------------------------------------------------------------
+# Lexicon helpers
+
+
+@cache
+def _words(key: str) -> frozenset[str]:
+    return frozenset(normalize_name(w) for w in lexicon().get(key, []))
+
+
+@cache
+def _cue_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(r"\b" + re.escape(c) + r"\b") for c in lexicon().get("vicinity_cues", []))
+
+
+@cache
+def _state_abbrevs() -> dict[str, str]:
+    return {_abbrev_key(k): v for k, v in lexicon().get("state_abbreviations", {}).items()}
+
+
+def _abbrev_key(text: str) -> str:
+    """'W. Va.' and 'W.Va.' -> 'w.va.': abbreviations keep their dots (they tell 'La.' from 'La')."""
+    return re.sub(r"\s+", "", text.strip()).lower()
+
+
+def _state_of(text: str) -> str | None:
+    return _state_abbrevs().get(_abbrev_key(text)) if "." in text else None
+
+
+_WORD = re.compile(r"[^\W\d_][\w'’.\-]*", re.UNICODE)
+
+
+def _words_before(text: str, pos: int, n: int) -> list[tuple[int, int, str]]:
+    """Up to n word tokens ending before `pos`, nearest last, stopping at a sentence end."""
+    window = text[max(0, pos - 120) : pos]
+    base = pos - len(window)
+    cut = max(window.rfind(". "), window.rfind("\n"), window.rfind("! "), window.rfind("? "))
+    if cut >= 0:
+        window, base = window[cut + 1 :], base + cut + 1
+    toks = [(base + m.start(), base + m.end(), m.group()) for m in _WORD.finditer(window)]
+    return toks[-n:]
+
+
+def _word_after(text: str, pos: int) -> tuple[int, int, str] | None:
+    m = re.match(r"[ \t]*([^\W\d_][\w'’\-]*)", text[pos : pos + 40])
+    if not m:
+        return None
+    return pos + m.start(1), pos + m.end(1), m.group(1)
+
+
+# --------------------------------------------------------------------------------------------
+# Mention analysis
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    name: str  # the name to look up, type words stripped
+    label: str
+    force_admin1: bool = False
+    vicinity: bool = False  # near / outskirts of / direction word before a town / district word
+    within: list[Place] = field(default_factory=list)  # "Town, State": places the town must lie in
+    candidates: list[Place] = field(default_factory=list)
+    demonym: bool = False
+
+
+def _analyse(text: str, start: int, end: int, label: str, gaz: Gazetteer) -> _Mention:
+    name = text[start:end]
+    m = _Mention(start, end, name, label)
+    admin1_words, admin2_words = _words("admin1_words"), _words("admin2_words")
+    # A leading "the" is not part of the name.
+    lead = re.match(r"(?i)the\s+", name)
+    if lead:
+        m.start += lead.end()
+        name = name[lead.end() :]
+    # Type word inside the span ("Kharkiv Oblast") or right after it ("Belgorod region").
+    parts = name.split()
+    if (len(parts) > 1 and normalize_name(parts[-1]) in admin1_words | admin2_words
+            and not gaz.is_primary_name(name)):  # "Dominican Republic", "Central African Republic"
+        kind_word = normalize_name(parts[-1])
+        name = " ".join(parts[:-1])
+        m.force_admin1 = kind_word in admin1_words
+        m.vicinity = kind_word in admin2_words
+    else:
+        after = _word_after(text, end)
+        if after and normalize_name(after[2]) in admin1_words | admin2_words:
+            kind_word = normalize_name(after[2])
+            m.force_admin1 = kind_word in admin1_words
+            m.vicinity = kind_word in admin2_words
+            m.end = after[1]
+    # Direction word ("southern Belgorod"), "region of X", cues before the name.
+    before = _words_before(text, m.start, 7)
+    if before and normalize_name(before[-1][2]) in _words("direction_words"):
+        m.start = before[-1][0]
+        m.vicinity = True
+    lowered = " ".join(normalize_name(w[2]) for w in before)
+    if re.search(r"\b(" + "|".join(re.escape(w) for w in _words("admin1_of_words")) + r") of$", lowered):
+        m.force_admin1 = True
+    if any(p.search(lowered) for p in _cue_patterns()):
+        m.vicinity = True
+    m.name = name.strip() if _state_of(name) else name.strip(" .,;:")
+    return m
+
+
+def _lookup(gaz: Gazetteer, m: _Mention, allow_demonyms: bool) -> list[Place]:
+    state = _state_of(m.name)
+    if state:  # "Ind.", "W. Va.": a US state, never India or Cayman Islands
+        return [c for c in gaz.candidates(state) if c.kind == ADMIN1 and c.country_code == "US"]
+    cands = gaz.candidates(m.name)
+    if not cands and m.name.endswith("'s"):
+        cands = gaz.candidates(m.name[:-2])
+    if not cands and allow_demonyms:
+        country = gaz.demonym(m.name) or (gaz.demonym(m.name[:-1]) if m.name.endswith("s") else None)
+        if country is not None:
+            m.demonym = True
+            cands = [country]
+    if m.force_admin1:
+        admins = [c for c in cands if c.kind == ADMIN1]
+        if not admins:
+            # "Belgorod region" where only the town is indexed by that name: its admin1 unit.
+            seen: set[tuple[str | None, str | None]] = set()
+            for c in cands:
+                a = gaz.admin1_of(c)
+                if a is not None and (a.country_code, a.admin1) not in seen:
+                    seen.add((a.country_code, a.admin1))
+                    admins.append(a)
+        cands = admins or cands
+    else:
+        # A town and the unit named after it ("Kharkiv", "Munger"): the bare name means the town.
+        towns = {(c.country_code, c.admin1, normalize_name(c.name)) for c in cands if c.kind == CITY}
+        cands = [
+            c for c in cands
+            if not (c.kind in (ADMIN1, ADMIN2) and (c.country_code, c.admin1, normalize_name(c.name)) in towns)
+        ]
+    return cands
+
+
+def _blocked(start: int, end: int, blockers: list[tuple[int, int]]) -> bool:
+    return any(bs < end and start < be for bs, be in blockers)
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring
+
+
+def _km(a: Place, b: Place) -> float:
+    la1, lo1, la2, lo2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, h)))
+
+
+@dataclass
+class _Context:
+    countries: dict[str, float]
+    admin1s: dict[tuple[str | None, str | None], float]
+    anchors: list[Place]
+    hint: str | None
+
+
+def _score(c: Place, m: _Mention, ctx: _Context, own: Place | None) -> float:
+    return _score_inner(c, m, ctx, own) + (1.0 if Gazetteer.load().is_capital(c) else 0.0)
+
+
+def _score_inner(c: Place, m: _Mention, ctx: _Context, own: Place | None) -> float:
+    """log10 population, plus document context. `own` is this mention's current reading: its own
+    contribution to the context is taken out so a mention cannot vote for itself."""
+    s = math.log10(c.population + 10)
+    if normalize_name(c.name) != normalize_name(m.name):
+        s -= 1.5  # matched on an alternate name only ("Paris" for Parizh, Russia)
+    cc = c.country_code or ""
+    cc_weight = ctx.countries.get(cc, 0.0) - (_weight(own, m) if own is not None and own.country_code == cc else 0.0)
+    if cc_weight > 0.4:
+        s += 1.5 + 0.3 * min(cc_weight, 5.0)
+    if ctx.hint and cc == ctx.hint:
+        s += 1.5
+    if c.kind in (CITY, ADMIN2):
+        key = (c.country_code, c.admin1)
+        own_key = (own.country_code, own.admin1) if own is not None else None
+        a_weight = ctx.admin1s.get(key, 0.0) - (1.0 if own_key == key else 0.0)
+        if c.admin1 and a_weight > 0.4:
+            s += 1.5 + 0.3 * min(a_weight, 5.0)
+        # Spatial minimality: local news names places near each other.
+        near = sum(1 for a in ctx.anchors if a != own and a.name != c.name and _km(a, c) < 150)
+        s += 1.0 * min(near, 3)
+    if c.kind == COUNTRY:
+        s += 1.0  # a country named outright is usually meant as the country
+    if m.within:
+        inside = any(
+            (w.kind == COUNTRY and c.country_code == w.country_code)
+            or (w.kind == ADMIN1 and c.country_code == w.country_code and c.admin1 == w.admin1)
+            for w in m.within
+        )
+        s += 8.0 if inside else -4.0
+    return s
+
+
+def _weight(p: Place, m: _Mention) -> float:
+    """How much a reading tells about the document's country: a named country or admin1 unit, or
+    a name with one country among its candidates, is sure; an ambiguous town counts half."""
+    if p.kind in (COUNTRY, ADMIN1) or len({c.country_code for c in m.candidates}) == 1:
+        return 1.0
+    return 0.5
+
+
+def _context(mentions: list[_Mention], chosen: list[Place | None], hint: str | None) -> _Context:
+    countries: dict[str, float] = defaultdict(float)
+    admin1s: dict[tuple[str | None, str | None], float] = defaultdict(float)
+    anchors: list[Place] = []
+    for m, p in zip(mentions, chosen, strict=True):
+        if p is None or p.kind == CONTINENT:
+            continue
+        if p.country_code:
+            countries[p.country_code] += _weight(p, m)
+        if p.kind in (ADMIN1, CITY, ADMIN2) and p.admin1:
+            admin1s[(p.country_code, p.admin1)] += 1.0
+        if p.kind in (CITY, ADMIN2) and p not in anchors:
+            anchors.append(p)
+    return _Context(countries, admin1s, anchors, hint)
+
+
+def _precision(m: _Mention, p: Place) -> int:
+    if p.kind in (COUNTRY, ADMIN1, CONTINENT):
+        return 3
+    if p.kind == ADMIN2:
+        return 2
+    return 2 if m.vicinity else 1
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+
+
+def resolve_places(
+    text: str,
+    spans: list[tuple[int, int, str]],
+    *,
+    country_hint: str | None = None,
+    allow_demonyms: bool = False,
+) -> list[PlaceMention]:
+    """One PlaceMention per place span, disambiguated over the whole text.
+
+    `spans` are (start, end, label); spans labelled PERSON/ORG/... are not resolved and also block
+    any place span they overlap ("Washington" in "Washington Post"). NORP spans are resolved only
+    when the gazetteer knows them as a place name ("Belgorod"), or as the demonym's country when
+    `allow_demonyms` is set. Places the gazetteer lacks come back with place=None, text kept.
+    """
+    gaz = Gazetteer.load()
+    hint = country_hint.upper() if country_hint else None
+    blockers = [(s, e) for s, e, lab in spans if lab in BLOCKING_LABELS]
+    mentions: list[_Mention] = []
+    for start, end, label in sorted(set(spans)):
+        if label not in PLACE_LABELS or _blocked(start, end, blockers) or not text[start:end].strip():
+            continue
+        if label == "NORP" and not allow_demonyms and gaz.demonym(text[start:end].strip()) is not None:
+            continue  # "Canadian", "Slovak": nationalities, even where a town bears the name
+        m = _analyse(text, start, end, label, gaz)
+        m.candidates = _lookup(gaz, m, allow_demonyms)
+        if label == "NORP" and not m.candidates:
+            continue  # a group or nationality, not a place
+        mentions.append(m)
+    if not mentions:
+        return []
+    _link_pairs(text, mentions, gaz)
+
+    # Pass 1: population, hint and explicit constraints; pass 2 adds the document context.
+    empty = _Context({}, {}, [], hint)
+    chosen = [max(m.candidates, key=lambda c: _score(c, m, empty, None)) if m.candidates else None
+              for m in mentions]
+    for _ in range(2):
+        ctx = _context(mentions, chosen, hint)
+        chosen = [_best_by_name(mentions, chosen, ctx, i) for i in range(len(mentions))]
+
+    out = []
+    for m, p in zip(mentions, chosen, strict=True):
+        out.append(PlaceMention(m.start, m.end, text[m.start : m.end], p, _precision(m, p) if p else None))
+    return out
+
+
+def _best_by_name(mentions: list[_Mention], chosen: list[Place | None], ctx: _Context, i: int) -> Place | None:
+    """Best candidate for mention i; unconstrained repeats of a name share one reading."""
+    m = mentions[i]
+    if not m.candidates:
+        return None
+    if m.within or m.force_admin1:
+        return max(m.candidates, key=lambda c: _score(c, m, ctx, chosen[i]))
+    key = normalize_name(m.name)
+    totals: dict[Place, float] = defaultdict(float)
+    for j, other in enumerate(mentions):
+        if normalize_name(other.name) == key and not other.within and not other.force_admin1:
+            for c in other.candidates:
+                totals[c] += _score(c, other, ctx, chosen[j])
+    return max(m.candidates, key=lambda c: (totals.get(c, 0.0), c.population))
+
+
+def _link_pairs(text: str, mentions: list[_Mention], gaz: Gazetteer) -> None:
+    """"Alexandria, La." / "Pandi, Bulacan" / "Homs, Syria": the first lies in the second."""
+    by_start = {m.start: m for m in mentions}
+    for m in mentions:
+        tail = text[m.end : m.end + 30]
+        comma = re.match(r",\s*", tail)
+        if not comma:
+            continue
+        pos = m.end + comma.end()
+        nxt = by_start.get(pos)
+        containers: list[Place] = []
+        if nxt is not None:
+            containers = [c for c in nxt.candidates if c.kind in (ADMIN1, COUNTRY)]
+        else:
+            ab = re.match(r"([A-Z][a-z]{0,4}\.(?:\s?[A-Z][a-z]?\.)?)", text[pos : pos + 10])
+            state = _state_of(ab.group(1)) if ab else None
+            if state:
+                containers = [c for c in gaz.candidates(state) if c.kind == ADMIN1 and c.country_code == "US"]
+        if containers and any(c.kind in (CITY, ADMIN2) for c in m.candidates):
+            m.within = containers
+
+
+def find_place_spans(text: str) -> list[tuple[int, int, str]]:
+    """Gazetteer names in text without spaCy: longest capitalised n-grams (1-4 words) in the index.
+
+    Precision guards: a single word that the text also uses in lower case is a common word, not a
+    place; stop names (months, titles, politicians) are skipped; a name glued to other capitalised
+    words ("Washington Post", "John Kerry") is part of a longer name. Country and admin1 names and
+    demonym-free lookups only: labels are "GPE".
+    """
+    gaz = Gazetteer.load()
+    stop = {normalize_name(w) for w in lexicon().get("stop_names", [])}
+    lower_words = {w.lower() for w in re.findall(r"\b[a-z][a-z'\-]+\b", text)}
+    toks = [(mt.start(), mt.end(), mt.group()) for mt in re.finditer(r"[^\W\d_][\w'’\-.]*[\w]|[^\W\d_]", text)]
+    out: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(toks):
+        s, e, w = toks[i]
+        if not w[0].isupper():
+            i += 1
+            continue
+        matched = 0
+        for n in range(min(4, len(toks) - i), 0, -1):
+            group = toks[i : i + n]
+            if not all(t[2][0].isupper() for t in group):
+                continue
+            if any(text[a[1] : b[0]] not in (" ",) for a, b in zip(group, group[1:], strict=False)):
+                continue
+            gs, ge = group[0][0], group[-1][1]
+            name = text[gs:ge].rstrip(".")
+            key = normalize_name(name)
+            if n == 1 and (key in stop or key in _english_stop_words() or w.lower() in lower_words or len(key) < 3):
+                continue
+            if not gaz.has_name(name):
+                continue
+            cands = gaz.candidates(name, 5)
+            # A lone word naming only a small town is more often a surname or a common word.
+            if n == 1 and not any(c.kind != CITY or c.population >= 5000 for c in cands):
+                continue
+            prev_cap = i > 0 and toks[i - 1][1] == gs - 1 and toks[i - 1][2][0].isupper() \
+                and text[toks[i - 1][1]] == " " and not toks[i - 1][2].endswith(".")
+            next_cap = i + n < len(toks) and toks[i + n][0] == ge + 1 and toks[i + n][2][0].isupper()
+            if (prev_cap or next_cap) and not _is_type_word(toks, i + n):
+                continue
+            out.append((gs, gs + len(name), "GPE"))
+            matched = n
+            break
+        i += matched or 1
+    return out
+
+
+@cache
+def _english_stop_words() -> frozenset[str]:
+    """spaCy's English stop-word list (plain data, no model): "Since", "Most", "Over" open sentences."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+def _is_type_word(toks: list[tuple[int, int, str]], k: int) -> bool:
+    return k < len(toks) and normalize_name(toks[k][2]) in _words("admin1_words") | _words("admin2_words")
+
+
+# --------------------------------------------------------------------------------------------
+# Event place
+
+
+def pick_event_place(
+    sentence: str, trigger_start: int, trigger_end: int, places: list[PlaceMention]
+) -> PlaceMention | None:
+    """The place where the event whose trigger is [trigger_start, trigger_end) happened.
+
+    Candidates are places attached to a locative preposition ("in", "at", "near", "on", ...),
+    possibly through a determiner, a direction word, a settlement word or "the X of" ("in the
+    village of X", "near the southern city of X"). Among them we take the one nearest the trigger,
+    preferring places after it in the same clause (news writes "killed ... in X"). With no
+    preposition-attached place we return the nearest place only when it sits in the trigger's
+    clause; otherwise None (the sentence may name places that are not the event's location,
+    e.g. a victim's home town).
+    """
+    places = [pm for pm in places if pm.place is None or pm.place.kind != CONTINENT]
+    if not places:
+        return None
+    preps = _words("event_prepositions")
+    skip = _words("direction_words") | _words("settlement_words") | {"the", "a", "an", "of", "city", "town",
+                                                                    "province", "region", "district"}
+    attached: list[PlaceMention] = []
+    for pm in places:
+        before = _words_before(sentence, pm.start, 6)
+        for _s, _e, w in reversed(before):
+            key = normalize_name(w)
+            if key in preps:
+                attached.append(pm)
+                break
+            if key not in skip and not w[:1].isupper():
+                break
+    pool = attached or [
+        pm for pm in places
+        if _same_clause(sentence, trigger_start, trigger_end, pm) and not _origin(sentence, pm)
+    ]
+    if not pool:
+        return None
+
+    def distance(pm: PlaceMention) -> tuple[int, int]:
+        after = pm.start >= trigger_end
+        gap = pm.start - trigger_end if after else trigger_start - pm.end
+        return (0 if after else 1, gap) if gap < 80 else (2, gap)
+
+    best = min(pool, key=distance)
+    # News nests places ("the West Bank city of Nablus", "Mogadishu's Yaqshid district", "Delhi in
+    # India"): the event is at the most specific place of the nest the chosen place belongs to.
+    nest = _nest(sentence, places, best)
+    return min(nest, key=lambda pm: (_SPECIFICITY.get(pm.place.kind if pm.place else None, 0), nest.index(pm)))
+
+
+# Lower is more specific; an unresolved name is most often a village or district.
+_SPECIFICITY: dict[str | None, int] = {None: 0, CITY: 0, ADMIN2: 1, ADMIN1: 2, COUNTRY: 3, CONTINENT: 4}
+_NEST_BREAK = re.compile(r"[;()\"“”]|\b(and|or|but|while|from|to|after|before|when|where|which|who|that)\b")
+
+
+def _nest(sentence: str, places: list[PlaceMention], anchor: PlaceMention) -> list[PlaceMention]:
+    """The run of places around `anchor` joined by short nesting gaps (", ", "'s", " city of ")."""
+    ordered = sorted(places, key=lambda pm: pm.start)
+    i = ordered.index(anchor)
+    lo = hi = i
+    while lo > 0 and _nested_gap(sentence[ordered[lo - 1].end : ordered[lo].start]):
+        lo -= 1
+    while hi + 1 < len(ordered) and _nested_gap(sentence[ordered[hi].end : ordered[hi + 1].start]):
+        hi += 1
+    return ordered[lo : hi + 1]
+
+
+def _nested_gap(gap: str) -> bool:
+    return len(gap) <= 40 and len(gap.split()) <= 5 and not _NEST_BREAK.search(gap)
+
+
+def _origin(sentence: str, pm: PlaceMention) -> bool:
+    before = _words_before(sentence, pm.start, 2)
+    return bool(before) and normalize_name(before[-1][2]) == "from"
+
+
+def _same_clause(sentence: str, t_start: int, t_end: int, pm: PlaceMention) -> bool:
+    lo, hi = (t_end, pm.start) if pm.start >= t_end else (pm.end, t_start)
+    between = sentence[lo:hi]
+    return not re.search(r"[;:\"“”]|, (?:who|which|where|while|but|and)\b", between)
