@@ -76,7 +76,9 @@ def resolve_mentions(doc: Document, spacy_doc: Doc, registry: ActorRegistry) -> 
 
 
 def _event_place(detected: DetectedEvent, text: str, places: list[PlaceMention],
-                 doc_place: PlaceMention | None) -> tuple[PlaceMention | None, str]:
+                 previous: PlaceMention | None, doc_place: PlaceMention | None) -> tuple[PlaceMention | None, str]:
+    """The sentence's own event place; else the place of the event just before (the story goes on);
+    else the last place named shortly before; else the document's main place."""
     s, e = detected.sentence_start, detected.sentence_end
     inside = [PlaceMention(p.start - s, p.end - s, p.text, p.place, p.precision)
               for p in places if s <= p.start and p.end <= e and p.place is not None]
@@ -86,8 +88,11 @@ def _event_place(detected: DetectedEvent, text: str, places: list[PlaceMention],
                                   inside)
         if chosen is not None:
             return next(p for p in places if p.start == chosen.start + s and p.end == chosen.end + s), "sentence"
-    if inside:
-        return next(p for p in places if p.start == inside[0].start + s), "sentence"
+    if previous is not None:
+        return previous, "context"
+    local = [p for p in places if s <= p.start and p.end <= e and p.place is not None and p.place.kind != "country"]
+    if local:
+        return local[0], "sentence"
     before = [p for p in places if p.end <= s and s - p.end < 400 and p.place is not None]
     if before:
         return before[-1], "context"
@@ -139,9 +144,14 @@ def build_reports(doc: Document, spacy_doc: Doc, mentions: list[Mention], places
         s, e = det.sentence_start, det.sentence_end
         tstart = s + c.trigger_start if c.trigger_start is not None else None
         tend = s + (c.trigger_end or c.trigger_start or 0) if c.trigger_start is not None else None
-        roles = assign_roles(spacy_doc, tstart, tend, mentions, registry, country_of) if tstart is not None else {
-            "actor1": None, "actor2": None, "target_words": []}
-        place, place_from = _event_place(det, doc.text, places, doc_place)
+        attribution = attribute_sentence(spacy_doc, s, e, outlet=doc.site)
+        speaker = (attribution.source_start, attribution.source_end) \
+            if attribution.source_start is not None and attribution.source_end is not None else None
+        roles = assign_roles(spacy_doc, tstart, tend, mentions, registry, country_of, speaker) \
+            if tstart is not None else {"actor1": None, "actor2": None, "target_words": []}
+        place, place_from = _event_place(det, doc.text, places,
+                                         previous["place"] if previous and s - previous["end"] < 600 else None,
+                                         doc_place)
         actor1, actor2 = _role_dict(roles["actor1"]), _role_dict(roles["actor2"])
         # Context counts: "Russia fired missiles… One missile slammed into a clinic" keeps the attacker.
         if actor1 is None and previous is not None and previous["event_type"] == c.event_type \
@@ -165,7 +175,6 @@ def build_reports(doc: Document, spacy_doc: Doc, mentions: list[Mention], places
                 actor1 = protesters
             elif actor2 is None and actor1["inter"] == 1:
                 actor1, actor2 = protesters, actor1
-        attribution = attribute_sentence(spacy_doc, s, e, outlet=doc.site)
         fields = {
             "trigger": c.trigger, "confidence": c.confidence,
             "actor1": actor1, "actor2": actor2, "civilian_targeting": civilian,
@@ -180,7 +189,7 @@ def build_reports(doc: Document, spacy_doc: Doc, mentions: list[Mention], places
         }
         report_id = content_id(f"{doc.doc_id}:{s}:{e}:{c.sub_event_type}".encode())
         reports.append(Report(report_id, doc.doc_id, sentence, s, e, c.event_type, c.sub_event_type, fields))
-        previous = {"event_type": c.event_type, "actor1": actor1, "end": e}
+        previous = {"event_type": c.event_type, "actor1": actor1, "end": e, "place": place}
     return reports
 
 

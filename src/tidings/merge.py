@@ -255,7 +255,9 @@ def code_incident(members: list[Candidate]) -> tuple[dict[str, Any], list[dict[s
         coded.update(location=None, admin1=None, country=None, iso=None, latitude=None, longitude=None,
                      geo_precision=None)
     for role, assoc in (("actor1", "assoc_actor_1"), ("actor2", "assoc_actor_2")):
-        actors = [c.f.get(role) for c in members if c.f.get(role)]
+        # One actor is on one side: actor2 never repeats actor1.
+        actors = [c.f.get(role) for c in members if c.f.get(role)
+                  and (role == "actor1" or c.f[role]["entity_id"] != coded.get("actor1_id"))]
         top = _most_common(a["entity_id"] for a in actors)
         chosen = next((a for a in actors if a["entity_id"] == top), None)
         coded[role] = chosen["name"] if chosen else None

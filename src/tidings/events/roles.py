@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from tidings.records import Mention
 from tidings.resolve.actors import Actor, ActorRegistry
+from tidings.resolve.gazetteer import Gazetteer
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -58,6 +59,9 @@ def _actor_of(m: Mention, registry: ActorRegistry, country_of: dict[tuple[int, i
         return registry.acled_actor(actor) or actor
     if m.label in ("GPE", "NORP"):
         cc = country_of.get((m.start, m.end))
+        if cc is None and m.label == "NORP":
+            place = Gazetteer.load().demonym(m.text)  # "Israeli airstrikes" -> Israel
+            cc = place.country_code if place else None
         if cc:
             return _militaries(registry).get(cc)
     return None
@@ -87,38 +91,82 @@ def _trigger_token(doc: Doc, start: int, end: int) -> Token | None:
     return span.root
 
 
+CLIMB_DEPS = {"dobj", "conj", "compound", "pobj", "prep", "nsubjpass", "attr", "appos", "amod", "nmod", "advcl"}
+
+
+def _heads(trigger: Token) -> list[Token]:
+    """The trigger and the words it hangs from up to its verb: a trigger noun in "fired missiles and
+    drones" or "launched an attack" takes its subject from the verb."""
+    heads = [trigger]
+    tok = trigger
+    for _ in range(4):
+        if tok.pos_ in ("VERB", "AUX") or tok.dep_ not in CLIMB_DEPS or tok.head is tok:
+            break
+        tok = tok.head
+        heads.append(tok)
+    return heads
+
+
+def _by_agent(trigger: Token, mentions: list[Mention]) -> Mention | None:
+    """ "Shelling by the paramilitary Rapid Support Forces": the first actor named after "by"."""
+    for child in trigger.children:
+        if child.dep_ in ("prep", "agent") and child.lower_ == "by":
+            for tok in child.doc[child.i + 1: child.i + 8]:
+                m = _mention_at(tok, mentions)
+                if m is not None:
+                    return m
+    return None
+
+
+def _is_pronoun_phrase(tok: Token) -> bool:
+    """ "it", "they", "its forces", "our troops": the actor is whoever is speaking."""
+    return tok.pos_ == "PRON" or any(c.dep_ == "poss" and c.pos_ == "PRON" for c in tok.children)
+
+
 def assign_roles(doc: Doc, trigger_start: int, trigger_end: int, mentions: list[Mention],
-                 registry: ActorRegistry, country_of: dict[tuple[int, int], str]) -> dict[str, Any]:
-    """{"actor1": Role|None, "actor2": Role|None, "target_words": [..]} for one trigger (doc offsets)."""
+                 registry: ActorRegistry, country_of: dict[tuple[int, int], str],
+                 speaker: tuple[int, int] | None = None) -> dict[str, Any]:
+    """{"actor1": Role|None, "actor2": Role|None, "target_words": [..]} for one trigger (doc offsets).
+    `speaker` is the attribution source's span: a pronoun subject ("its forces struck") is the speaker."""
     trigger = _trigger_token(doc, trigger_start, trigger_end)
     result: dict[str, Any] = {"actor1": None, "actor2": None, "target_words": []}
     if trigger is None:
         return result
     agents: list[Token] = []
     targets: list[Token] = []
-    heads = [trigger]
-    # A trigger noun inside "launched an attack" / "carried out strikes": its verb's subject acts.
-    if trigger.pos_ in ("NOUN", "PROPN") and trigger.dep_ in ("dobj", "pobj", "nsubjpass", "attr"):
-        heads.append(trigger.head)
+    agent_mentions: list[Mention] = []
+    if (m := _by_agent(trigger, mentions)) is not None:
+        agent_mentions.append(m)
+    heads = _heads(trigger)
     for head in heads:
         for child in head.children:
+            if child in heads:
+                continue
             if child.dep_ in AGENT_DEPS:
                 agents.append(child)
             elif child.dep_ == "agent":
                 agents.extend(c for c in child.children if c.dep_ == "pobj")
-            elif child.dep_ in TARGET_DEPS and child is not trigger:
+            elif child.dep_ in TARGET_DEPS:
                 targets.append(child)
             elif child.dep_ == "prep" and child.lower_ in TARGET_PREPS:
                 targets.extend(c for c in child.children if c.dep_ == "pobj")
-    if trigger.pos_ in ("NOUN", "PROPN"):
-        agents.extend(c for c in trigger.children if c.dep_ in ("amod", "compound", "poss", "nmod"))
+        if head.pos_ in ("NOUN", "PROPN"):
+            agents.extend(c for c in head.children if c.dep_ in ("amod", "compound", "poss", "nmod"))
+    # A trigger noun that is the subject ("airstrikes killed 23 people"): the verb's object is the target.
+    if trigger.dep_ == "nsubj":
+        targets.extend(c for c in trigger.head.children if c.dep_ in TARGET_DEPS)
     # Conjoined verbs share the subject: "Russian forces crossed the border and shelled X".
     if not agents and trigger.dep_ == "conj":
         agents.extend(c for c in trigger.head.children if c.dep_ in AGENT_DEPS)
     for tok in agents:
         m = _subtree_mention(tok, mentions)
-        actor = _actor_of(m, registry, country_of) if m else None
-        if actor is not None and m is not None:
+        if m is None and speaker is not None and _is_pronoun_phrase(tok):
+            m = next((x for x in mentions if speaker[0] <= x.start < speaker[1] and x.label in ACTOR_LABELS), None)
+        if m is not None:
+            agent_mentions.append(m)
+    for m in agent_mentions:
+        actor = _actor_of(m, registry, country_of)
+        if actor is not None:
             result["actor1"] = Role(actor, m.text, m.start, m.end)
             break
     for tok in targets:
