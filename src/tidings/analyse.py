@@ -17,6 +17,7 @@ from tidings.events.claims import extract_claims
 from tidings.events.detect import DetectedEvent, detect_events
 from tidings.events.roles import assign_roles, targets_protesters, victim_is_civilian
 from tidings.records import Claim, Document, Mention, Report, content_id
+from tidings.relevance import relevant_sentence_spans
 from tidings.resolve.actors import ActorRegistry
 from tidings.resolve.dates import ResolvedDate, find_dates
 from tidings.resolve.mentions import load_nlp, mentions_from_doc
@@ -206,10 +207,28 @@ def build_claims(doc: Document, spacy_doc: Doc, reports: list[Report]) -> list[C
     return claims
 
 
+def masked_text(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with everything outside `spans` blanked (line breaks kept): spaCy then spends its time on
+    the relevant sentences only, while every offset stays the offset in the document's text."""
+    parts: list[str] = []
+    cursor = 0
+    for start, end in spans:
+        gap = text[cursor:start]
+        parts.append("".join("\n" if ch == "\n" else " " for ch in gap))
+        parts.append(text[start:end])
+        cursor = end
+    tail = text[cursor:]
+    parts.append("".join("\n" if ch == "\n" else " " for ch in tail))
+    return "".join(parts)
+
+
 def analyse_document(doc: Document, ctx: Context) -> None:
+    spans = relevant_sentence_spans(doc.text)
+    if not spans:
+        return  # cheap first: no trace of an event, no NLP
     registry = ctx.model("actors", lambda: ActorRegistry.load(extra_files=ctx.actor_files))
     nlp = ctx.model("nlp", lambda: load_nlp(registry))
-    spacy_doc = nlp(doc.text)
+    spacy_doc = nlp(masked_text(doc.text, spans))
     mentions, places, dates = resolve_mentions(doc, spacy_doc, registry)
     doc.mentions = mentions
     doc.reports = build_reports(doc, spacy_doc, mentions, places, dates, registry)
