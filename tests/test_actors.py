@@ -55,7 +55,12 @@ def test_registry_integrity(registry: ActorRegistry) -> None:
         ("Zelensky", "Volodymyr Zelenskyy"),
         ("PMC Wagner", "Wagner Group"),
         ("IDF", "Military Forces of Israel (2022-)"),
-        ("Houthis", "Ansar Allah"),
+        ("Houthis", "Military Forces of Yemen (2016-) Supreme Political Council"),
+        ("Ansar Allah", "Military Forces of Yemen (2016-) Supreme Political Council"),
+        ("DPR forces", "NAF: United Armed Forces of Novorossiya"),
+        ("Russian warplanes", "Military Forces of Russia (2000-) Air Force"),
+        ("Military Forces of Syria (2000-)", "Military Forces of Syria (2000-2024)"),
+        ("SDF", "QSD: Syrian Democratic Forces"),
         ("SAF", "Military Forces of Sudan (2019-)"),
         ("Hemeti", "Mohamed Hamdan Dagalo"),
         ("Tatmadaw", "Military Forces of Myanmar (2021-)"),
@@ -101,6 +106,24 @@ def test_acled_actor_walks_to_the_coded_parent(registry: ActorRegistry) -> None:
     assert registry.acled_actor(mod).name == "Military Forces of Russia (2000-)"  # type: ignore[union-attr]
 
 
+def test_state_force_of_a_country(registry: ActorRegistry) -> None:
+    assert registry.state_force("RU").name == "Military Forces of Russia (2000-)"  # type: ignore[union-attr]
+    assert registry.state_force("SY").name == "Military Forces of Syria (2024-)"  # type: ignore[union-attr]
+    assert registry.state_force("UA", "Police").name == "Police Forces of Ukraine (2019-)"  # type: ignore[union-attr]
+    assert registry.state_force("YE").name == "Military Forces of Yemen (2012-)"  # type: ignore[union-attr]
+    assert registry.state_force("ZZ") is None
+
+
+def test_inter_depends_on_where_the_event_is(registry: ActorRegistry) -> None:
+    russia = registry.lookup("Russian forces")
+    assert russia is not None
+    assert russia.inter_in("RU") == 1
+    assert russia.inter_in("UA") == 8  # ACLED codes a state force abroad as external forces
+    assert russia.inter_in(None) == 1
+    rdk = registry.lookup("RDK")
+    assert rdk is not None and rdk.inter_in("RU") == rdk.inter_in("UA") == 2
+
+
 def test_generic_actors(registry: ActorRegistry) -> None:
     civ = registry.generic("civilians", "UA")
     assert (civ.name, civ.inter, civ.country, civ.actor_id) == ("Civilians (Ukraine)", 7, "UA", "tid:civilians-ukraine")
@@ -109,6 +132,8 @@ def test_generic_actors(registry: ActorRegistry) -> None:
     uag = registry.generic("unidentified armed group", "CD")
     assert uag.name == "Unidentified Armed Group (Democratic Republic of Congo)" and uag.inter == 3
     assert registry.generic("civilians", None).name == "Civilians"
+    assert registry.lookup("Civilians (Democratic Republic of Congo)").country == "CD"  # type: ignore[union-attr]
+    assert registry.lookup("Protesters (United States)").inter == 6  # type: ignore[union-attr]
     with pytest.raises(ValueError):
         registry.generic("tourists", "UA")
 
@@ -130,14 +155,18 @@ def test_user_file_adds_and_extends(tmp_path: Path) -> None:
         "actors:\n"
         "  - {name: Free Belarus Legion, kind: armed_group, inter: 2, country: BY,\n"
         "     aliases: [Legion of Free Belarus]}\n"
-        "  - {name: Russian Volunteer Corps, kind: armed_group, inter: 2, country: RU,\n"
-        "     aliases: [Russkiy Dobrovolchesky Korpus]}\n",
+        "  - {name: Russian Volunteer Corps, aliases: [Russkiy Dobrovolchesky Korpus]}\n"
+        "  - {name: Kyiv Independent, wikidata: Q108000000}\n",
         encoding="utf-8",
     )
     reg = ActorRegistry.load([extra])
     assert reg.lookup("Legion of Free Belarus").name == "Free Belarus Legion"  # type: ignore[union-attr]
     rdk = reg.lookup("Russkiy Dobrovolchesky Korpus")
     assert rdk is not None and rdk.name == "Russian Volunteer Corps" and "RDK" in rdk.aliases
+    assert rdk.kind == "armed_group" and rdk.inter == 2  # a partial entry keeps the bundled fields
+    kyiv_independent = reg.lookup("The Kyiv Independent")
+    assert kyiv_independent is not None and kyiv_independent.actor_id == "wd:Q108000000"
+    assert kyiv_independent.kind == "outlet"
     assert len(reg) == len(ActorRegistry.load()) + 1
     assert ActorRegistry.load([extra]) is reg  # cached per file list
 

@@ -52,6 +52,10 @@ def _attr(nlp, text: str, sentence: str, outlet: str | None = None) -> Attributi
          "Ukraine's military spokesman Oleksiy Dmytrashkivskyi", "said", "claimed"),
         ("Local officials said the reports of an attack were false.", "Local officials", "said", "denied"),
         ("Witnesses claimed the soldiers fired first.", "Witnesses", "claimed", "claimed"),
+        ("Interfax quoted a defense ministry spokesman as saying that the plant was shut.",
+         "a defense ministry spokesman", "as saying", "claimed"),
+        ("Governor Oleh Syniehubov wrote on Telegram that a man was killed.", "Governor Oleh Syniehubov",
+         "wrote on Telegram", "reported"),
     ],
 )
 def test_single_sentence(nlp, sentence: str, source: str, cue: str, status: str) -> None:  # type: ignore[no-untyped-def]
@@ -233,18 +237,21 @@ def test_polnear_reader_and_matching(tmp_path) -> None:  # type: ignore[no-untyp
 
     text = "The mayor said the bridge fell. Officials, he added, were unsure."
     ann = tmp_path / "a.ann"
+    he, added = text.index(" he ") + 1, text.index("added")
+    officials, unsure = text.index("Officials"), text.index("were unsure")
     ann.write_text(
         "T1\tSource 0 9\tThe mayor\nT2\tCue 10 14\tsaid\nT3\tContent 15 30\tthe bridge fell\n"
         "T4\tAttribution 10 14\tsaid\nE1\tAttribution:T4 Source:T1 Cue:T2 Content:T3\n"
-        "T5\tSource 42 44\the\nT6\tCue 45 50\tadded\nT7\tContent 32 41;52 63\tOfficials were unsure\n"
-        "T8\tAttribution 45 50\tadded\nE2\tAttribution:T8 Source:T5 Cue:T6 Content:T7\n",
+        f"T5\tSource {he} {he + 2}\the\nT6\tCue {added} {added + 5}\tadded\n"
+        f"T7\tContent {officials} {officials + 9};{unsure} {unsure + 11}\tOfficials were unsure\n"
+        f"T8\tAttribution {added} {added + 5}\tadded\nE2\tAttribution:T8 Source:T5 Cue:T6 Content:T7\n",
         "utf-8",
     )
     sources, cues = read_gold(ann, text)
-    assert sources == [(0, 9), (42, 44)]
-    assert cues == [(10, 14), (45, 50)]
-    assert match([(4, 9), (42, 44)], sources, partial=False) == (1, 2, 2)
-    assert match([(4, 9), (42, 44)], sources, partial=True) == (2, 2, 2)
+    assert sources == [(0, 9), (he, he + 2)]
+    assert cues == [(10, 14), (added, added + 5)]
+    assert match([(4, 9), (he, he + 2)], sources, partial=False) == (1, 2, 2)
+    assert match([(4, 9), (he, he + 2)], sources, partial=True) == (2, 2, 2)
 
 
 @pytest.mark.shared_data
@@ -285,3 +292,35 @@ def test_evals_raise_when_data_is_absent(tmp_path) -> None:  # type: ignore[no-u
         polnear.run(tmp_path)
     with pytest.raises(FileNotFoundError):
         factuality.run(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Putin ordered troops to advance on the city.",
+        "The rebels threatened to attack the town.",
+        "Russia continued to shell Kharkiv on Monday.",
+        "The army plans to open a new front in the east.",
+    ],
+)
+def test_orders_and_plans_are_the_outlets_report_not_an_attribution(nlp, sentence: str) -> None:  # type: ignore[no-untyped-def]
+    a = _attr(nlp, sentence, sentence, outlet="VOA")
+    assert (a.attributed_to, a.cue, a.status) == ("VOA", None, "reported")
+
+
+def test_reporting_noun_heading_the_sentence(nlp) -> None:  # type: ignore[no-untyped-def]
+    s = "Claims by the ministry that 20 drones were downed could not be verified."
+    a = _attr(nlp, s, s)
+    assert (a.attributed_to, a.status) == ("the ministry", "unverified")
+
+
+def test_passive_denial_takes_the_agent_as_source(nlp) -> None:  # type: ignore[no-untyped-def]
+    s = "Russia's claim of capturing the town was denied by Kyiv."
+    a = _attr(nlp, s, s)
+    assert (a.attributed_to, a.cue, a.status) == ("Kyiv", "was denied", "denied")
+
+
+def test_sentence_offsets_outside_any_sentence(nlp) -> None:  # type: ignore[no-untyped-def]
+    doc = nlp("Shelling continued.")
+    a = attribute_sentence(doc, 500, 600, outlet="VOA")
+    assert (a.attributed_to, a.status) == ("VOA", "reported")

@@ -45,7 +45,11 @@ def test_parse_number_digits_roundtrip(n: int) -> None:
         ("At least one person was killed.", 1, None),
         ("Dozens were killed when troops fired on the crowd.", 12, None),
         ("Ten people, including a 7-month-old child, died and 50 were injured.", 10, 50),
-        ("The bomb killed at least 22 people, including three children and four soldiers, and injured 20.", 22, 20),
+        (
+            "The bomb killed at least 22 people, including three children and four soldiers, and injured 20.",
+            22,
+            20,
+        ),
         ("Two pilots died, and at least two soldiers who came to rescue them were killed.", 4, None),
         ("Three civilians were killed and eight were wounded.", 3, 8),
         ("Gunmen killed a man outside his home.", 1, None),

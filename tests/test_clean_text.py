@@ -132,3 +132,53 @@ def test_language_codes() -> None:
     assert detect_language("The Kremlin called them a sabotage group working for Ukraine.") == "en"
     assert detect_language("ok") is None
     assert detect_language("") is None
+
+
+def test_main_region_drops_far_teasers() -> None:
+    teaser = "Opinion: why the markets are nervous about the next central bank meeting, according to analysts."
+    page = "\n".join(
+        ["Menu", "World", "Politics", teaser, "Sport", "Weather", "Login", "Video", "Audio", "Live", ""]
+        + BODY
+        + ["", "Newsletters", "Contact", "Careers", "Advertise", "Help", "Terms",
+           "A second teaser sentence about celebrity diets that has nothing to do with the war at all."]
+    )
+    out = clean_text(page)
+    assert out.text.split("\n") == BODY
+    assert teaser in out.boilerplate
+
+
+def test_cjk_lines_count_as_words() -> None:
+    zh = ["据当地官员说，周一凌晨一架无人机袭击了别尔哥罗德州的一个燃料库，引发大火但没有造成人员伤亡。",
+          "州长在社交媒体上表示，防空部队在夜间击落了该地区上空的其他几架无人机，目前调查仍在进行。"]
+    out = clean_text("\n".join(["首页", "国际", "财经", *zh, "分享", "评论"]))
+    assert out.text.split("\n") == zh
+
+
+def test_filter_extracted_keeps_body_and_reads_top_lines() -> None:
+    from tidings.clean.text import filter_extracted
+
+    body = "\n".join(
+        ["Drone strike hits fuel depot", "By Jane Doe", "20.11.2023", *BODY,
+         "READ MORE: Russia says it downed 20 drones", "READ MORE: Kyiv hit overnight",
+         "STR/Getty Images", BODY[1]]
+    )
+    kept, removed, found = filter_extracted(body, "Drone strike hits fuel depot")
+    assert kept.split("\n") == BODY
+    assert found == {"author": "Jane Doe", "published": "2023-11-20"}
+    assert "READ MORE: Kyiv hit overnight" in removed and "STR/Getty Images" in removed
+
+
+def test_filter_extracted_leaves_see_also_sections_and_urls() -> None:
+    from tidings.clean.text import filter_extracted
+
+    petition = ("The full text of the petition, which has gathered more than ten thousand signatures, "
+                "is at http://www.example.org/petition.")
+    body = "\n".join([*BODY, "See also", petition, "http://www.example.org/petition-form"])
+    kept, _removed, _found = filter_extracted(body)
+    assert petition in kept and "http://www.example.org/petition-form" in kept
+
+
+def test_short_alert_is_not_emptied() -> None:
+    assert clean_text("Explosions reported in Kharkiv").text == "Explosions reported in Kharkiv"
+    out = clean_text("Share\nExplosions reported in Kharkiv\nTwo wounded, governor says")
+    assert "Two wounded, governor says" in out.text and "Share" not in out.text

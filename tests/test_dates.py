@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tidings.resolve.dates import ResolvedDate, as_mention, find_dates, resolve_expression
 
@@ -52,6 +54,8 @@ def value(text: str, published: dt.date | None = PUB) -> tuple[dt.date | None, i
         ("Report dated 2024-03-03.", (D(2024, 3, 3), 1)),
         ("Report dated 03/03/2024.", (D(2024, 3, 3), 1)),
         ("Report dated 25/12/2023.", (D(2023, 12, 25), 1)),
+        ("Report dated 03/04/2024.", (D(2024, 3, 4), 1)),  # slashes: US order
+        ("Bericht vom 03.04.2024.", (D(2024, 4, 3), 1)),  # dots: day first
         ("It happened Aug. 2, 1998 in Nairobi.", (D(1998, 8, 2), 1)),
         ("It happened on Tuesday, March 12.", (D(2024, 3, 12), 1)),
         ("The strike came three days ago.", (D(2024, 3, 11), 1)),
@@ -73,6 +77,8 @@ def test_offsets_are_verbatim() -> None:
 
 def test_datetime_publication_is_accepted() -> None:
     assert value("It happened yesterday.", dt.datetime(2024, 3, 14, 23, 59)) == (D(2024, 3, 13), 1)
+    assert find_dates("It happened yesterday.", "2024-03-14T23:59:00+02:00")[0].value == D(2024, 3, 13)
+    assert find_dates("It happened yesterday.", "not a date")[0].value is None
 
 
 def test_ranges_for_week_and_month_modifiers() -> None:
@@ -85,8 +91,13 @@ def test_ranges_for_week_and_month_modifiers() -> None:
 
 
 def test_month_direction_follows_context() -> None:
-    # Nearest occurrence, past counting double: "Dec. 7" in a late-October story is this December.
+    # No cue: the most recent one, unless the next one is much nearer.
+    assert value("Figures from December are awaited.", D(2023, 11, 20)) == (D(2022, 12, 1), 3)
+    assert value("A summit on March 20 is planned.", D(2024, 3, 14)) == (D(2024, 3, 20), 1)
+    assert value("The summit on March 20 drew crowds.", D(2024, 3, 14)) == (D(2024, 3, 20), 1)
+    # A forward preposition: the nearest either way ("payable Dec. 7" in late October).
     assert value("The dividend is payable Dec. 7.", D(1989, 10, 27)) == (D(1989, 12, 7), 1)
+    assert value("It stayed in port until March 3, when it left.", D(2025, 3, 20)) == (D(2025, 3, 3), 1)
     assert value("The city fell on Dec. 7.", D(1989, 10, 27)) == (D(1988, 12, 7), 1)  # past tense
     assert value("Elections will be held in January.", D(2023, 11, 2)) == (D(2024, 1, 1), 3)
     assert value("The town was shelled in January.", D(2023, 11, 2)) == (D(2023, 1, 1), 3)
@@ -101,6 +112,14 @@ def test_years_seasons_quarters_have_no_acled_precision() -> None:
     assert (summer.precision, summer.timex, summer.relative) == (None, "2023-SU", True)
     assert one("Profit rose in the third quarter.").timex == "2023-Q3"
     assert one("This year the harvest failed.").timex == "2024"
+
+
+def test_business_periods() -> None:
+    pub = D(1989, 10, 26)
+    assert [r.timex for r in find_dates("Profit in the latest quarter beat the year-ago quarter.", pub)] == [
+        "1989-Q3", "1988-Q3"]
+    assert one("Sales in the current quarter will fall.", pub).timex == "1989-Q4"
+    assert find_dates("Fighting reached the Old Quarter.", pub) == []
 
 
 def test_holidays() -> None:
@@ -127,6 +146,7 @@ def test_anaphoric_dates_follow_the_last_date_mentioned() -> None:
         ("Two days later", D(2024, 3, 5), 1),  # anchored on the explicit date, not chained
         ("That week", D(2024, 2, 26), 2),  # 3 March 2024 was a Sunday
     ]
+    assert not any(r.relative for r in found)  # anchored on an explicit date: no publication date needed
     lone = one("The next day, shelling resumed.")
     assert lone.value is None and lone.relative
     assert find_dates("He said that day-to-day life was hard.", PUB) == []
@@ -203,6 +223,35 @@ def test_many_calls_are_fast() -> None:
     for _ in range(20):
         find_dates(text, PUB)
     assert time.perf_counter() - t0 < 5.0
+
+
+def test_leap_day_without_year() -> None:
+    assert value("It happened on Feb. 29.", D(2025, 3, 1)) == (D(2024, 2, 29), 1)
+    assert value("It will happen on Feb. 29.", D(2023, 3, 1)) == (D(2024, 2, 29), 1)
+
+
+_TOKENS = ["on", "Monday", "late", "last", "next", "March", "May", "3", "31", "2024", "1999", "-", ",", ".",
+           "week", "month", "year", "the", "day", "later", "that", "early", "mid", "Feb.", "29", "ago", "two",
+           "weekend", "summer", "fall", "of", "quarter", "Christmas", "'80s", "/", "03/03/2024", "yesterday",
+           "will", "was", "by", "until", "now", "20th", "century", "Easter", "night", "2024-02-30"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), max_size=14), st.dates(D(1990, 1, 1), D(2030, 12, 31)) | st.none())
+def test_any_token_soup_gives_consistent_spans(tokens: list[str], published: dt.date | None) -> None:
+    text = " ".join(tokens)
+    found = find_dates(text, published, refs=True)
+    for r in found:
+        assert text[r.start : r.end] == r.text and r.text.strip() == r.text
+        assert r.precision in (None, 1, 2, 3)
+        assert (r.value is None) == (r.precision is None)
+        if r.range_start and r.range_end:
+            assert r.range_start <= r.range_end
+        if r.precision == 1:
+            assert r.range_start == r.value == r.range_end
+        if published is None and r.relative:
+            assert r.value is None
+    assert all(a.end <= b.start for a, b in zip(found, found[1:], strict=False))
 
 
 def _data_dir() -> Path:

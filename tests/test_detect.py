@@ -41,7 +41,10 @@ def test_taxonomy_is_complete() -> None:
         ("Hundreds of teachers protested outside parliament over unpaid wages.", "Peaceful protest"),
         ("Police fired tear gas to disperse the demonstrators in the capital.", "Protest with intervention"),
         ("Security forces opened fire on protesters, killing four.", "Excessive force against protesters"),
-        ("Protesters threw stones at police and burned tyres during the demonstration.", "Violent demonstration"),
+        (
+            "Protesters threw stones at police and burned tyres during the demonstration in Nairobi.",
+            "Violent demonstration",
+        ),
         ("An angry mob lynched a suspected thief in the market.", "Mob violence"),
         ("Rebels captured the town of Bunagana after heavy fighting.", "Non-state actor overtakes territory"),
         ("Government troops recaptured the village from the militants.", "Government regains territory"),
@@ -49,9 +52,9 @@ def test_taxonomy_is_complete() -> None:
         ("Police arrested the opposition leader at his home.", "Arrests"),
         ("Militants looted shops and burned houses in the village.", "Looting/property destruction"),
         ("The army withdrew from the town without a fight.", "Non-violent transfer of territory"),
-        ("Insurgents established a new base in the forest.", "Headquarters or base established"),
-        ("A column of military vehicles was moving towards the city.", "Change to group/activity"),
-        ("Authorities imposed a curfew in the city.", "Other"),
+        ("Insurgents established a new base in the Sambisa forest.", "Headquarters or base established"),
+        ("A column of military vehicles was moving towards Kherson.", "Change to group/activity"),
+        ("Authorities imposed a curfew in Goma on Sunday.", "Other"),
     ],
 )
 def test_classify_sub_event_types(sentence: str, sub: str) -> None:
@@ -59,7 +62,7 @@ def test_classify_sub_event_types(sentence: str, sub: str) -> None:
     assert coding is not None, sentence
     assert coding.sub_event_type == sub
     assert coding.event_type == event_type_of(sub)
-    assert coding.trigger == sentence[coding.trigger_start:coding.trigger_end]
+    assert coding.trigger == sentence[coding.trigger_start : coding.trigger_end]
 
 
 @pytest.mark.parametrize(
@@ -70,7 +73,14 @@ def test_classify_sub_event_types(sentence: str, sub: str) -> None:
         "Since the 2022 invasion, Russia has fired thousands of missiles at Ukraine.",
         "The European Union approved a new aid package for Ukraine.",
         "The weather in Kyiv was sunny.",
-        "Teachers protested against the killing of a student by soldiers last year.",
+        "Teachers protested against the killing of a student by soldiers in Lagos.",
+        "Armed groups often kill people and loot villages in the region.",
+        "Boua is preparing a brief for the government to assist in the fight against diabetes.",
+        "With treatment and lifestyle changes, he has regained control over his health.",
+        "A trial opened in Paris over the 2004 bombing of a French base that killed nine soldiers.",
+        "Where are the examples of killed journalists?",
+        "Leaders said now is the time for a ceasefire in Ukraine.",
+        "The publisher was granted house arrest in Phnom Penh.",
     ],
 )
 def test_non_events(sentence: str) -> None:
@@ -91,13 +101,17 @@ def test_civilian_targeting() -> None:
 
 
 def test_context_inherits_weapon() -> None:
-    doc = ("Russia fired cruise missiles at cities across Ukraine on Monday. "
-           "One slammed into a clinic in Dnipro, killing two people. "
-           "It also hit a school.")
+    doc = (
+        "Russia fired cruise missiles at cities across Ukraine on Monday. "
+        "One slammed into a clinic in Dnipro, killing two people. "
+        "It also hit a school."
+    )
     events = detect_events(doc)
-    assert [e.coding.sub_event_type for e in events] == ["Shelling/artillery/missile attack"] * 3
+    # "It also hit a school" points back to the same strike and extends it instead of adding an event.
+    assert [e.coding.sub_event_type for e in events] == ["Shelling/artillery/missile attack"] * 2
     second = events[1]
-    assert doc[second.sentence_start:second.sentence_end].startswith("One slammed")
+    assert doc[second.sentence_start : second.sentence_end].startswith("One slammed")
+    assert doc[second.sentence_start : second.sentence_end].endswith("It also hit a school.")
     assert second.fatalities == 2 and second.casualty_text == "killing two"
 
 
@@ -108,7 +122,7 @@ def test_casualty_sentence_folds_into_event() -> None:
     event = events[0]
     assert (event.fatalities, event.injuries) == (3, 5)
     assert event.sentence_end == len(doc)
-    assert doc[event.casualty_start:event.casualty_end] == event.casualty_text
+    assert doc[event.casualty_start : event.casualty_end] == event.casualty_text
 
 
 def test_protest_escalation_recodes_event() -> None:
@@ -118,11 +132,32 @@ def test_protest_escalation_recodes_event() -> None:
     assert events[0].coding.sub_event_type == "Protest with intervention"
 
 
+def test_escalation_reaches_over_a_quiet_sentence() -> None:
+    doc = (
+        "About 2,000 students marched to the police headquarters in Manzini on Friday. "
+        "They carried banners and sang. Police fired tear gas to disperse them."
+    )
+    events = detect_events(doc)
+    assert len(events) == 1
+    assert events[0].coding.sub_event_type == "Protest with intervention"
+    assert events[0].sentence_end == len(doc)
+
+
+def test_weapon_words_without_a_strike_are_not_events() -> None:
+    assert classify_sentence("North Korea conducted two ballistic missile tests in March.") is None
+    assert (
+        classify_sentence("Turkey bought a Russian anti-aircraft system in 2019 despite US objections.")
+        is None
+    )
+
+
 def test_background_and_navigation_are_skipped() -> None:
-    doc = ("Home\nWorld\nSports\n"
-           "Since the 2022 invasion, Russia has fired thousands of missiles.\n"
-           "Gunmen attacked a police station in Kano, killing four officers.\n"
-           "Related: Ukraine war latest\n")
+    doc = (
+        "Home\nWorld\nSports\n"
+        "Since the 2022 invasion, Russia has fired thousands of missiles.\n"
+        "Gunmen attacked a police station in Kano, killing four officers.\n"
+        "Related: Ukraine war latest\n"
+    )
     events = detect_events(doc)
     assert len(events) == 1
     assert events[0].coding.event_type == "Battles" and events[0].fatalities == 4
@@ -132,7 +167,9 @@ def test_split_sentences_keeps_abbreviations() -> None:
     text = "Gen. Smith said U.S. troops left. The army moved in on Jan. 5. Fighting began."
     spans = split_sentences(text)
     assert [text[s:e] for s, e in spans] == [
-        "Gen. Smith said U.S. troops left.", "The army moved in on Jan. 5.", "Fighting began."
+        "Gen. Smith said U.S. troops left.",
+        "The army moved in on Jan. 5.",
+        "Fighting began.",
     ]
 
 
@@ -163,10 +200,32 @@ def test_acled_eval_smoke() -> None:
 def test_acled_note_cleaning_removes_coder_annotations() -> None:
     from tidings.eval.acled_types import clean_note
 
-    note = ("Interception: On 2 March 2022, Russian forces fired a missile at Kyiv [coded to Kyiv]. "
-            "Two soldiers were killed (fatalities coded to Bucha event). 2 fatalities.")
+    note = (
+        "Interception: On 2 March 2022, Russian forces fired a missile at Kyiv [coded to Kyiv]. "
+        "Two soldiers were killed (fatalities coded to Bucha event). 2 fatalities."
+    )
     cleaned = clean_note(note)
     assert cleaned == "On 2 March 2022, Russian forces fired a missile at Kyiv. Two soldiers were killed."
+
+
+def test_evals_raise_when_data_is_absent(tmp_path: Path) -> None:
+    from tidings.eval import acled_types, case2021
+
+    with pytest.raises(FileNotFoundError):
+        acled_types.run(tmp_path, "dev")
+    with pytest.raises(FileNotFoundError):
+        case2021.run(tmp_path)
+
+
+def test_case2021_maps_every_acled_sub_type() -> None:
+    from tidings.eval.case2021 import case_labels, predict
+
+    assert len(set(case_labels().values())) == 25
+    assert (
+        predict("Government warplanes bombed the village of Kashkash on Monday, killing 6 civilians.")
+        == "AIR_STRIKE"
+    )
+    assert predict("A magnitude 6.1 earthquake struck the province on Tuesday.") == "NATURAL_DISASTER"
 
 
 def test_case2021_weighted_f1() -> None:

@@ -135,3 +135,63 @@ def test_case_sensitive_short_aliases(nlp) -> None:  # type: ignore[no-untyped-d
     _, ms = extract_mentions("The aa battery and the is clause were fine; AA fighters attacked.", nlp)
     groups = [m for m in ms if m.label == "GROUP"]
     assert [m.text for m in groups] == ["AA"]
+
+
+def test_role_before_comma_and_appositive_after_rank(nlp) -> None:  # type: ignore[no-untyped-def]
+    _, ms = extract_mentions("The group's commander, Denis Kapustin, said the raid succeeded.", nlp)
+    kap = find(ms, "Denis Kapustin", "PERSON")
+    assert kap.attrs["role"] == "commander"
+    assert kap.attrs["affiliation"] == "Russian Volunteer Corps"  # "the group" names nothing: registry
+    assert kap.attrs["affiliation_source"] == "registry"
+    text = "Lt. Col. Nadav Shoshani, an Israeli military spokesman, said troops killed 10 militants."
+    _, ms = extract_mentions(text, nlp)
+    person = find(ms, "Nadav Shoshani", "PERSON")
+    assert person.attrs["rank"] == "lt. col." and person.attrs["role"] == "spokesman"
+    assert person.attrs["affiliation"] == "Military Forces of Israel (2022-)"
+
+
+def test_role_modifiers_and_government_affiliation(nlp) -> None:  # type: ignore[no-untyped-def]
+    _, ms = extract_mentions("Former Ukrainian Defense Minister Oleksii Reznikov visited Lviv.", nlp)
+    rez = find(ms, "Oleksii Reznikov", "PERSON")
+    assert rez.attrs["role"] == "defense minister"
+    assert rez.attrs["role_modifiers"] == ["former"]
+    assert rez.attrs["affiliation"] == "Government of Ukraine"
+    _, ms = extract_mentions("Sarbast Nabi, a professor of political philosophy at Koya University, said so.", nlp)
+    nabi = find(ms, "Sarbast Nabi", "PERSON")
+    assert nabi.attrs["role"] == "professor" and nabi.attrs["affiliation"] == "Koya University"
+
+
+def test_label_repairs(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = "Timothy McVeigh bombed the building. Prosecutors said McVeigh acted with Terry Nichols."
+    _, ms = extract_mentions(text, nlp)
+    assert [m.label for m in ms if m.text == "McVeigh"] == ["PERSON"]
+    _, ms = extract_mentions("Al-Sharaa's HTS took Damascus from Rebels of the Islamist Hayat Tahrir al-Sham.", nlp)
+    assert find(ms, "Al-Sharaa", "PERSON").entity_id == "tid:ahmed-al-sharaa"
+    assert find(ms, "HTS", "GROUP")
+    assert find(ms, "Hayat Tahrir al-Sham", "GROUP").entity_id == "tid:hts-hayat-tahrir-al-sham"
+
+
+def test_title_absorbs_inner_entity(nlp) -> None:  # type: ignore[no-untyped-def]
+    _, ms = extract_mentions("Secretary of State Marco Rubio flew to Riyadh.", nlp)
+    rubio = find(ms, "Marco Rubio", "PERSON")
+    assert rubio.attrs["role"] == "secretary of state"
+    assert not [m for m in ms if m.text == "State" and m.label != "TITLE"]
+
+
+def test_ner_eval_needs_its_data(tmp_path: Path) -> None:
+    from tidings.eval import ner
+
+    with pytest.raises(FileNotFoundError):
+        ner.run(tmp_path, "dev")
+
+
+@pytest.mark.shared_data
+def test_ner_eval_on_shared_data(shared_data: Path) -> None:
+    from tidings.eval import ner
+
+    out = ner.run(shared_data, "dev", limit=2)
+    assert out["documents"] == 2
+    for system in ("layered", "spacy"):
+        assert 0.0 <= out[f"{system}_strict_f1"] <= 1.0
+        assert out[f"{system}_gold_named"] > 0
+    assert out["voa_words_per_s"] > 0

@@ -77,6 +77,8 @@ def test_not_bylines() -> None:
     assert byline_from_line("By the end of the day, the ceasefire had collapsed across the entire front line and "
                             "both sides blamed each other for the renewed shelling of civilian areas.") is None
     assert byline_from_line("Jane Doe") is None
+    assert byline_from_line("By Monday, the army had withdrawn from the village.") is None
+    assert byline_from_line("By nightfall") is None
 
 
 @pytest.mark.parametrize(

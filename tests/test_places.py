@@ -158,3 +158,25 @@ def test_geo_eval_reads_shared_data() -> None:
     assert 0.0 < res["resolution_acc161"] <= 1.0
     with pytest.raises(FileNotFoundError):
         geo.run(Path("/nonexistent-tidings-data"), "dev", limit=1)
+
+
+def test_place_spans_relabels_states_and_drops_surnames(gaz: Gazetteer) -> None:
+    from tidings.resolve.places import place_spans
+
+    text = "Gov. Tim Pawlenty spoke in Ohio. Pawlenty later flew to Kharkiv."
+    ents = [(text.index("Tim Pawlenty"), text.index("Tim Pawlenty") + 12, "PERSON"),
+            (text.index("Ohio"), text.index("Ohio") + 4, "ORG")]
+    got = {text[s:e]: lab for s, e, lab in place_spans(text, ents)}
+    assert got["Ohio"] == "GPE" and got["Kharkiv"] == "GPE"
+    assert "Pawlenty" not in got
+
+
+@pytest.mark.slow
+def test_build_index_is_atomic(tmp_path: Path) -> None:
+    from tidings.resolve.gazetteer import build_index
+
+    target = tmp_path / "gaz.sqlite"
+    assert build_index(target) == target
+    assert [p.name for p in tmp_path.iterdir()] == ["gaz.sqlite"]
+    g = Gazetteer(target)
+    assert g.candidates("Kyiv")[0].country_code == "UA"

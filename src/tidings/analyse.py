@@ -19,7 +19,7 @@ from tidings.events.roles import assign_roles, targets_protesters, victim_is_civ
 from tidings.records import Claim, Document, Mention, Report, content_id
 from tidings.relevance import relevant_sentence_spans
 from tidings.resolve.actors import ActorRegistry
-from tidings.resolve.dates import ResolvedDate, find_dates
+from tidings.resolve.dates import ResolvedDate, as_mention, find_dates
 from tidings.resolve.mentions import load_nlp, mentions_from_doc
 from tidings.resolve.places import PlaceMention, pick_event_place, resolve_places
 
@@ -50,12 +50,6 @@ def _place_attrs(pm: PlaceMention) -> dict[str, Any]:
             "latitude": p.latitude, "longitude": p.longitude, "precision": pm.precision}
 
 
-def _date_attrs(d: ResolvedDate) -> dict[str, Any]:
-    return {"value": d.value.isoformat() if d.value else None, "precision": d.precision, "relative": d.relative,
-            "range_start": d.range_start.isoformat() if d.range_start else None,
-            "range_end": d.range_end.isoformat() if d.range_end else None}
-
-
 def resolve_mentions(doc: Document, spacy_doc: Doc, registry: ActorRegistry) -> tuple[
         list[Mention], list[PlaceMention], list[ResolvedDate]]:
     mentions = mentions_from_doc(spacy_doc, registry)
@@ -70,8 +64,7 @@ def resolve_mentions(doc: Document, spacy_doc: Doc, registry: ActorRegistry) -> 
     for p in places:
         label = "GPE" if p.place is None or p.place.kind in ("city", "admin1", "country") else "LOC"
         kept.append(Mention(p.start, p.end, p.text, label, attrs={"place": _place_attrs(p)}))
-    for d in dates:
-        kept.append(Mention(d.start, d.end, d.text, "DATE", attrs={"date": _date_attrs(d)}))
+    kept.extend(as_mention(d) for d in dates)
     kept.sort(key=lambda m: (m.start, m.end, m.label))
     return kept, places, dates
 
@@ -119,11 +112,12 @@ def _event_date(detected: DetectedEvent, dates: list[ResolvedDate], published: d
     return {"value": None, "precision": None, "text": None, "start": None, "end": None, "from": "none"}
 
 
-def _role_dict(role: Any) -> dict[str, Any] | None:
+def _role_dict(role: Any, event_country: str | None) -> dict[str, Any] | None:
     if role is None:
         return None
     a = role.actor
-    return {"name": a.name, "entity_id": a.actor_id, "inter": a.inter, "country": a.country,
+    # ACLED codes a state force acting outside its own country as external (inter 8).
+    return {"name": a.name, "entity_id": a.actor_id, "inter": a.inter_in(event_country), "country": a.country,
             "text": role.text, "start": role.start, "end": role.end}
 
 
@@ -153,13 +147,13 @@ def build_reports(doc: Document, spacy_doc: Doc, mentions: list[Mention], places
         place, place_from = _event_place(det, doc.text, places,
                                          previous["place"] if previous and s - previous["end"] < 600 else None,
                                          doc_place)
-        actor1, actor2 = _role_dict(roles["actor1"]), _role_dict(roles["actor2"])
+        country = place.place.country_code if place and place.place else None
+        actor1, actor2 = _role_dict(roles["actor1"], country), _role_dict(roles["actor2"], country)
         # Context counts: "Russia fired missiles… One missile slammed into a clinic" keeps the attacker.
         if actor1 is None and previous is not None and previous["event_type"] == c.event_type \
                 and s - previous["end"] < 400:
             actor1 = previous["actor1"]
         sentence = doc.text[s:e]
-        country = place.place.country_code if place and place.place else None
         civilian = c.civilian_targeting or (actor2 is None and victim_is_civilian(roles["target_words"], sentence)
                                             and c.event_type in ("Violence against civilians",
                                                                  "Explosions/Remote violence"))

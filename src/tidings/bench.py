@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import argparse
 import html
+import importlib.util
 import json
 import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -66,7 +68,8 @@ _TOKEN = re.compile(r"\w+|\W+")
 
 def vary_text(text: str, rng: random.Random, rate: float = 0.125) -> str:
     """Change about `rate` of the words (a synonym where one is known, else a shifted number or an inserted
-    hedge word). Every change breaks five 5-word shingles, so copies land near Jaccard 0.4, well under the
+    hedge word). Every change breaks five 5-word shingles: replicas of news-length stories measured at most
+    Jaccard 0.47 from each other (VOA stories, 4 replicas each), under the
     0.6 at which tidings calls two texts copies."""
     out: list[str] = []
     for token in _TOKEN.findall(text):
@@ -125,42 +128,48 @@ def page_html(rec: dict[str, Any]) -> bytes:
 <footer>Sign up for our newsletter | About us | Contact | Privacy</footer></body></html>""".encode()
 
 
-def replicate(source: Path, n: int, out: Path, name: str, warc: bool = True,
-              warc_records: int = 5000) -> tuple[Path, list[Path]]:
-    """Write `<name>-<n>.jsonl` and (with `warc`) the same pages as HTML in WARC files of at most
-    `warc_records` records. Deterministic: the same arguments write the same bytes."""
+def replicate(source: Path, n: int, out: Path, name: str, warc: bool = True, warc_records: int = 1000,
+              jsonl_records: int = 10_000) -> tuple[list[Path], list[Path]]:
+    """Write the n replicas as JSONL files of at most `jsonl_records` records (`<name>-<n>-00000.jsonl`,
+    ...: one file stays well under the local engine's 200 MB per-file limit) and, with `warc`, as HTML
+    pages in WARC files of at most `warc_records` records. Deterministic: the same arguments write the
+    same bytes."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     stories = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
     out.mkdir(parents=True, exist_ok=True)
-    jsonl = out / f"{name}-{n}.jsonl"
+    jsonls: list[Path] = []
     warcs: list[Path] = []
-    warc_fh = None
+    jsonl_fh = warc_fh = None
     writer: Any = None
     try:
-        with jsonl.open("w", encoding="utf-8") as fh:
-            for i, rec in enumerate(replicas(stories, n)):
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                if not warc:
-                    continue
-                if i % warc_records == 0:
-                    if warc_fh:
-                        warc_fh.close()
-                    warcs.append(out / f"{name}-{n}-{i // warc_records:05d}.warc.gz")
-                    warc_fh = warcs[-1].open("wb")
-                    writer = WARCWriter(warc_fh, gzip=True)
-                url = rec.get("url") or f"https://replicated.example/{rec['id']}"
-                http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
-                                        protocol="HTTP/1.1")
-                writer.write_record(writer.create_warc_record(
-                    url, "response", payload=BytesIO(page_html(rec)), http_headers=http,
-                    warc_headers_dict={"WARC-Date": "2024-01-01T00:00:00Z",
-                                       "WARC-Record-ID": f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{url}#{i}')}>"}))
+        for i, rec in enumerate(replicas(stories, n)):
+            if i % jsonl_records == 0:
+                if jsonl_fh:
+                    jsonl_fh.close()
+                jsonls.append(out / f"{name}-{n}-{i // jsonl_records:05d}.jsonl")
+                jsonl_fh = jsonls[-1].open("w", encoding="utf-8")
+            jsonl_fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            if not warc:
+                continue
+            if i % warc_records == 0:
+                if warc_fh:
+                    warc_fh.close()
+                warcs.append(out / f"{name}-{n}-{i // warc_records:05d}.warc.gz")
+                warc_fh = warcs[-1].open("wb")
+                writer = WARCWriter(warc_fh, gzip=True)
+            url = rec.get("url") or f"https://replicated.example/{rec['id']}"
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                url, "response", payload=BytesIO(page_html(rec)), http_headers=http,
+                warc_headers_dict={"WARC-Date": "2024-01-01T00:00:00Z",
+                                   "WARC-Record-ID": f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{url}#{i}')}>"}))
     finally:
-        if warc_fh:
-            warc_fh.close()
-    return jsonl, warcs
+        for fh in (jsonl_fh, warc_fh):
+            if fh:
+                fh.close()
+    return jsonls, warcs
 
 
 # --- memory of a process tree --------------------------------------------------------------------
@@ -180,13 +189,45 @@ def _children_map() -> dict[int, list[int]]:
     return children
 
 
-def tree_memory(root: int) -> tuple[int, int]:
-    """(sum of PSS, sum of RSS) in bytes over `root` and all its descendants."""
+def descendants(root: int) -> list[int]:
     children = _children_map()
-    stack, pss, rss = [root], 0, 0
+    out, stack = [], [root]
     while stack:
         pid = stack.pop()
+        out.append(pid)
         stack.extend(children.get(pid, ()))
+    return out
+
+
+def kill_tree(root: int) -> None:
+    """SIGKILL a process and everything under it (pool workers, Ray's raylet and workers)."""
+    for pid in reversed(descendants(root)):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(root: int) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each process of the tree."""
+    out = {}
+    for pid in descendants(root):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            out[pid] = (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
+def tree_memory(root: int) -> tuple[int, int]:
+    """(sum of PSS, sum of RSS) in bytes over `root` and all its descendants."""
+    pss = rss = 0
+    for pid in descendants(root):
         try:
             with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
                 for line in fh:
@@ -200,18 +241,29 @@ def tree_memory(root: int) -> tuple[int, int]:
 
 
 class TreeSampler:
-    """Samples a process tree's memory in a thread until stopped; keeps the peaks."""
+    """Samples a process tree's memory and CPU time in a thread until stopped; keeps the peaks and the
+    last CPU time seen of every process (a process's final 0.1 s before it exits can be missed).
+
+    CPU seconds say what a page costs whatever else the machine runs: on a shared machine wall-clock
+    pages/s fall with the load, CPU seconds per page much less."""
 
     def __init__(self, pid: int, interval: float = 0.1) -> None:
         self.pid, self.interval = pid, interval
         self.peak_pss = self.peak_rss = 0
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu.values())
 
     def _run(self) -> None:
         while not self._stop.is_set():
             pss, rss = tree_memory(self.pid)
             self.peak_pss, self.peak_rss = max(self.peak_pss, pss), max(self.peak_rss, rss)
+            for pid, seconds in tree_cpu(self.pid).items():
+                self.cpu[pid] = max(seconds, self.cpu.get(pid, 0.0))
             self._stop.wait(self.interval)
 
     def __enter__(self) -> TreeSampler:
@@ -250,9 +302,14 @@ class Result:
     failed: int = 0
     copies: int | None = None
     stage_s: dict[str, float] = field(default_factory=dict)  # summed over documents (worker time)
+    cpu_s: float = 0.0  # CPU seconds of the whole process tree, start-up and imports included
+    cpu_ms_per_page: float = 0.0
     peak_pss_mb: float = 0.0
     peak_rss_mb: float = 0.0
     maxrss_mb: float = 0.0  # getrusage: the largest single process (self or waited-for child)
+    load_avg: float = 0.0  # the machine's 1-minute load average when the configuration ended
+    db_mb: float = 0.0
+    shards_mb: float = 0.0
     error: str | None = None
 
 
@@ -274,12 +331,11 @@ def _run_tidings(cfg: Config, db: str) -> dict[str, Any]:
     startup = 0.0
     ray = None
     if cfg.engine == "ray":
-        from tidings.engines.ray import import_ray
+        from tidings.engines.ray import import_ray, start_ray
 
         ray = import_ray()
         started = time.perf_counter()
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-                 object_store_memory=256 * 1024 * 1024)
+        start_ray(ray, num_cpus=2)
         startup = time.perf_counter() - started
     try:
         workers = {"local1": 1, "local2": 2}.get(cfg.engine, 0)
@@ -292,12 +348,20 @@ def _run_tidings(cfg: Config, db: str) -> dict[str, Any]:
             "copies": counts.copies, "stage_s": dict(counts.stage_seconds)}
 
 
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size if path.exists() else 0
+
+
 def child(cfg: Config) -> dict[str, Any]:
     import resource
 
     db = os.path.join(cfg.workdir, f"bench-{uuid.uuid4().hex[:8]}.duckdb")
     try:
         out = _run_trafilatura(cfg.inputs) if cfg.engine == "trafilatura" else _run_tidings(cfg, db)
+        out["db_mb"] = _size(Path(db)) / 2**20  # storage: the database (raw pages kept, zlib) ...
+        out["shards_mb"] = _size(Path(db + ".shards")) / 2**20  # ... and the Ray engine's Parquet parts
     finally:
         for path in (db, db + ".wal"):
             if os.path.exists(path):
@@ -306,6 +370,23 @@ def child(cfg: Config) -> dict[str, Any]:
     maxrss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                  resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     return out | {"maxrss_mb": maxrss / 1024}
+
+
+def _stored_pages(workdir: Path) -> int:
+    """Documents in the databases a killed configuration left behind (what it got done in time)."""
+    import duckdb
+
+    total = 0
+    for db in workdir.glob("bench-*.duckdb"):
+        try:
+            with duckdb.connect(str(db), read_only=True) as con:
+                total += con.execute("SELECT count(*) FROM documents").fetchone()[0]
+        except duckdb.Error:
+            continue
+        finally:
+            for path in (db, Path(f"{db}.wal")):
+                path.unlink(missing_ok=True)
+    return total
 
 
 def measure(cfg: Config, timeout: float | None = None) -> Result:
@@ -317,10 +398,14 @@ def measure(cfg: Config, timeout: float | None = None) -> Result:
         try:
             stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            kill_tree(proc.pid)
             stdout, stderr = proc.communicate()
-            result.error = f"timed out after {timeout:.0f}s"
+            stored = _stored_pages(Path(cfg.workdir))
+            result.error = f"timed out after {timeout:.0f}s with {stored} documents stored " \
+                           f"({stored / (timeout or 1):.1f} pages/s)"
     result.peak_pss_mb, result.peak_rss_mb = sampler.peak_pss / 2**20, sampler.peak_rss / 2**20
+    result.cpu_s = sampler.cpu_seconds
+    result.load_avg = os.getloadavg()[0]
     lines = [line for line in stdout.decode(errors="replace").splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
         tail = stderr.decode(errors="replace").strip().splitlines() or ["failed without a message"]
@@ -330,6 +415,7 @@ def measure(cfg: Config, timeout: float | None = None) -> Result:
         if hasattr(result, key):
             setattr(result, key, value)
     result.pages_per_s = result.pages / result.seconds if result.seconds else 0.0
+    result.cpu_ms_per_page = 1000 * result.cpu_s / result.pages if result.pages else 0.0
     return result
 
 
@@ -340,7 +426,7 @@ def _workers(engine: str) -> int:
 
 
 def plan_configs(corpus: list[str], *, engines: list[str], sizes: list[int], analyse: bool,
-                 workdir: Path) -> list[Config]:
+                 workdir: Path, only: list[str] | None = None) -> list[Config]:
     bases: list[tuple[str, list[str], bool]] = []  # label, inputs, has HTML pages
     if corpus:
         bases.append(("inputs", corpus, True))
@@ -352,8 +438,12 @@ def plan_configs(corpus: list[str], *, engines: list[str], sizes: list[int], ana
     for n in sizes:
         if not (SHARED / VOA).exists():
             raise SystemExit(f"--sizes needs the VOA stories at {SHARED / VOA}")
-        jsonl, warcs = replicate(SHARED / VOA, n, workdir / "corpora", "voa")
-        bases += [(f"voa-{n}-jsonl", [str(jsonl)], False), (f"voa-{n}-warc", [str(w) for w in warcs], True)]
+        want_warc = only is None or f"voa-{n}-warc" in only
+        jsonls, warcs = replicate(SHARED / VOA, n, workdir / "corpora", "voa", warc=want_warc)
+        bases += [(f"voa-{n}-jsonl", [str(j) for j in jsonls], False),
+                  (f"voa-{n}-warc", [str(w) for w in warcs], True)]
+    if only is not None:
+        bases = [b for b in bases if b[0] in only]
     if not bases:
         raise SystemExit(f"no corpus: give inputs, or put the shared data at {SHARED}")
     configs = []
@@ -373,17 +463,19 @@ def _share(stage_s: dict[str, float]) -> str:
 
 def print_table(results: list[Result], header: bool = True) -> None:
     line = (f"{'corpus':20} {'engine':11} {'pages':>7} {'seconds':>8} {'pages/s':>8} {'ray start':>9} "
-              f"{'PSS MB':>7} {'RSS MB':>7} {'failed':>6}  stage share (per-document time)")
+              f"{'CPU ms/page':>11} {'PSS MB':>7} {'RSS MB':>7} {'failed':>6}  stage share (per-document time)")
     if header:
         print(line)
         print("-" * len(line))
     for r in results:
         if r.error:
-            print(f"{r.corpus:20} {r.engine:11} error: {r.error}")
+            print(f"{r.corpus:20} {r.engine:11} error: {r.error} (peak PSS {r.peak_pss_mb:.0f} MB, "
+                  f"RSS {r.peak_rss_mb:.0f} MB until then)", flush=True)
             continue
         start = f"{r.startup_s:.1f}" if r.engine == "ray" else ""
         print(f"{r.corpus:20} {r.engine:11} {r.pages:7d} {r.seconds:8.1f} {r.pages_per_s:8.1f} {start:>9} "
-              f"{r.peak_pss_mb:7.0f} {r.peak_rss_mb:7.0f} {r.failed:6d}  {_share(r.stage_s)}", flush=True)
+              f"{r.cpu_ms_per_page:11.1f} {r.peak_pss_mb:7.0f} {r.peak_rss_mb:7.0f} {r.failed:6d}  {_share(r.stage_s)}",
+              flush=True)
 
 
 def check_targets(results: list[Result]) -> list[str]:
@@ -416,9 +508,14 @@ def check_targets(results: list[Result]) -> list[str]:
     return lines
 
 
+def analysis_available() -> bool:
+    """Whether the NLP stages are plugged into the pipeline (`pipeline.stage_analyse` imports them)."""
+    return importlib.util.find_spec("tidings.analyse") is not None
+
+
 def bench(corpus: list[str], workers: int = 0, analyse: bool = True, replicate: int = 0, *, quick: bool = False,
           engines: list[str] | None = None, sizes: list[int] | None = None, json_out: str | None = None,
-          timeout: float | None = None) -> list[Result]:
+          timeout: float | None = None, only: list[str] | None = None) -> list[Result]:
     if engines is None:
         engines = ["local2", "trafilatura"] if quick else list(ENGINES)
         if workers:
@@ -428,10 +525,13 @@ def bench(corpus: list[str], workers: int = 0, analyse: bool = True, replicate: 
             raise SystemExit(f"unknown engine {engine!r}: localN (N workers), ray, trafilatura")
     if sizes is None:
         sizes = [replicate] if replicate else ([] if quick else [1000, 10000])
+    if analyse and not analysis_available():
+        print("tidings bench: the NLP stages (tidings.analyse) are not in this build: measuring without them")
+        analyse = False
     workdir = Path(tempfile.mkdtemp(prefix="tidings-bench-"))
     results: list[Result] = []
     try:
-        configs = plan_configs(corpus, engines=engines, sizes=sizes, analyse=analyse, workdir=workdir)
+        configs = plan_configs(corpus, engines=engines, sizes=sizes, analyse=analyse, workdir=workdir, only=only)
         cores = len(os.sched_getaffinity(0))
         print(f"tidings bench: {len(configs)} configurations, {cores} cores, load average "
               f"{os.getloadavg()[0]:.2f}, analysis {'on' if analyse else 'off'}", flush=True)
@@ -461,6 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-analyse", action="store_true")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--timeout", type=float, help="seconds allowed per configuration")
+    parser.add_argument("--only", help="comma-separated corpus labels to run (e.g. voa-100000-jsonl,aeb-181)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -469,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
     bench(args.corpus, analyse=not args.no_analyse, quick=args.quick,
           engines=args.engines.split(",") if args.engines else None,
           sizes=[int(n) for n in args.sizes.split(",") if n] if args.sizes is not None else None,
-          json_out=args.json, timeout=args.timeout)
+          json_out=args.json, timeout=args.timeout, only=args.only.split(",") if args.only else None)
     return 0
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -29,9 +29,20 @@ ENTITY_LABELS = ("PERSON", "ORG", "GROUP")
 GROUPED_PREFIX = "grp:"
 STATUS_ORDER = ("reported", "claimed", "alleged", "unverified", "denied")
 # How far apart two reports' places may be and still be one incident, by ACLED geo_precision (km).
-PLACE_RADIUS_KM = {1: 15.0, 2: 40.0, 3: 150.0}
-# How wide a report's date is, by ACLED time_precision (days either side).
-DATE_SLACK_DAYS = {1: 1, 2: 4, 3: 16}
+PLACE_RADIUS_KM = {1: 25.0, 2: 40.0, 3: 150.0}
+# How far a report's date reaches, by ACLED time_precision (days either side of its value). A week-precision
+# date is either a publication day standing for "the last days" or the Monday of a named week; a
+# month-precision date is the first of its month: both windows must cover the whole period.
+DATE_SLACK_DAYS = {1: 1, 2: 7, 3: 31}
+MAX_SLACK = max(DATE_SLACK_DAYS.values())
+# Event types that one incident is coded as by different outlets: a shooting is a clash when the victim is
+# said to have fired back; a strike on a town is remote violence or an attack on civilians; a protest turns
+# into a riot. Anything else (an arrest, a troop movement) is a different event, even at the same place.
+COMPATIBLE_TYPES = (frozenset({"Battles", "Violence against civilians"}),
+                    frozenset({"Explosions/Remote violence", "Violence against civilians"}),
+                    frozenset({"Protests", "Riots"}))
+TYPE_FAMILY = {"Battles": "violence", "Violence against civilians": "violence",
+               "Explosions/Remote violence": "violence", "Protests": "demonstrations", "Riots": "demonstrations"}
 
 
 # ------------------------------------------------------------------------------------- entities
@@ -82,6 +93,36 @@ def rebuild_entities(store: Store, ctx: Context) -> int:
 
 
 # ------------------------------------------------------------------------------------- incidents
+@dataclass(frozen=True)
+class Rules:
+    """What it takes for two reports to be one incident. The ledger and the evaluations share the predicates;
+    only these switches differ."""
+
+    # A report with no place or date joins only reports of its own story in the ledger: without a place
+    # an incident cannot be told apart from another of the same type that week. Benchmarks of general news
+    # (ECB+) have few resolvable places and dates, so there a missing value is neutral within a topic.
+    missing_is_neutral: bool = False
+    # Non-conflict events have no ACLED type: the trigger's lemma decides which reports may be compared.
+    lemma_links: bool = False
+    # Named participants that share nothing separate two reports ("Reid entered rehab" / "Lohan entered rehab").
+    participants: bool = False
+    # Share of report pairs across two groups allowed to conflict when they merge. The ledger allows none
+    # (complete link); noisy general-news signals (ECB+) need some tolerance or every group splits.
+    tolerance: float = 0.0
+
+
+LEDGER = Rules()
+# Blocking grids: time buckets of a day for windows up to a week, else of a week; cells of 0.25 degrees (about
+# 28 km of latitude) for radii up to 40 km, else of 1.5 degrees. Every dated, placed report is in all four
+# grids; a lookup uses the grid fitting its window, so no window needs many lookups or huge buckets.
+DAY_BUCKETS = ((7, 1), (MAX_SLACK, 7))  # (widest slack, bucket days)
+CELL_SIZES = ((40.0, 0.25), (PLACE_RADIUS_KM[3], 1.5))  # (widest radius, cell degrees)
+GRIDS = tuple((days, deg) for _, days in DAY_BUCKETS for _, deg in CELL_SIZES)
+# Sub-event types that claim more than a plain clash: where stories disagree ("captured the town" vs
+# "repelled the assault"), the clash is the conservative coding and the disagreement is kept.
+TERRITORY_SUBTYPES = ("Government regains territory", "Non-state actor overtakes territory")
+
+
 @dataclass
 class Candidate:
     report_id: str
@@ -93,8 +134,8 @@ class Candidate:
     sentence: str
     start: int
     end: int
-    event_type: str
-    sub_event_type: str
+    event_type: str | None
+    sub_event_type: str | None
     f: dict[str, Any]
     day: date | None = None
     precision: int | None = None
@@ -103,7 +144,9 @@ class Candidate:
     geo_precision: int | None = None
     admin1: str | None = None
     iso: str | None = None
-    members: list[Candidate] = field(default_factory=list)
+    lemma: str | None = None  # the trigger's lemma ("strike", "shoot")
+    participants: frozenset[str] = frozenset()  # normalised names of who took part, when known
+    group: str | None = None  # a scope nothing merges across (an evaluation topic); None in the ledger
 
     @property
     def story(self) -> str:
@@ -119,38 +162,67 @@ def _candidate(row: tuple[Any, ...]) -> Candidate:
     if d.get("value"):
         c.day, c.precision = date.fromisoformat(d["value"]), d.get("precision")
     p = f.get("place") or {}
-    if p.get("resolved"):
+    if p.get("resolved") and p.get("latitude") is not None and p.get("longitude") is not None:
         c.lat, c.lon, c.geo_precision = p.get("latitude"), p.get("longitude"), p.get("precision")
         c.admin1, c.iso = p.get("admin1"), p.get("iso")
+    trigger = f.get("trigger")
+    c.lemma = trigger.lower() if isinstance(trigger, str) and trigger else None
+    c.participants = frozenset(a["entity_id"] for a in (f.get("actor1"), f.get("actor2")) if a)
     return c
 
 
-def _km(a: Candidate, b: Candidate) -> float:
-    assert a.lat is not None and b.lat is not None and a.lon is not None and b.lon is not None
-    p1, p2 = math.radians(a.lat), math.radians(b.lat)
-    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
+def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, h)))
 
 
-def _dates_overlap(a: Candidate, b: Candidate) -> bool:
+def _km(a: Candidate, b: Candidate) -> float:
+    assert a.lat is not None and b.lat is not None and a.lon is not None and b.lon is not None
+    return km_between(a.lat, a.lon, b.lat, b.lon)
+
+
+def _slack(c: Candidate) -> int:
+    return DATE_SLACK_DAYS.get(c.precision or 3, MAX_SLACK)
+
+
+def _window_days(c: Candidate) -> tuple[int, int]:
+    """The days (as ordinals) the report's date stands for."""
+    assert c.day is not None
+    d = c.day.toordinal()
+    if (c.precision or 3) == 3 and c.day.day == 1:
+        return d, d + 30  # "in March": the first of the month is stored
+    return d - _slack(c), d + _slack(c)
+
+
+def _radius(c: Candidate) -> float:
+    return PLACE_RADIUS_KM.get(c.geo_precision or 3, 150.0)
+
+
+def dates_overlap(a: Candidate, b: Candidate) -> bool:
+    """Both dates known and their windows (by time precision) overlap."""
     if a.day is None or b.day is None:
-        return a.day is None and b.day is None and a.story == b.story
-    sa, sb = DATE_SLACK_DAYS.get(a.precision or 3, 16), DATE_SLACK_DAYS.get(b.precision or 3, 16)
-    return abs((a.day - b.day).days) <= max(sa, sb) and (
-        a.precision != 1 or b.precision != 1 or abs((a.day - b.day).days) <= 1)
+        return False
+    if (a.precision or 3) == (b.precision or 3):
+        return abs((a.day - b.day).days) <= _slack(a)
+    # The more precise report's day must fall in the other's window.
+    narrow, wide = (a, b) if (a.precision or 3) < (b.precision or 3) else (b, a)
+    lo, hi = _window_days(wide)
+    assert narrow.day is not None
+    return lo <= narrow.day.toordinal() <= hi
 
 
-def _places_compatible(a: Candidate, b: Candidate) -> bool:
+def places_near(a: Candidate, b: Candidate) -> bool:
+    """Both places known and within a distance fitting both precisions."""
     if a.lat is None or b.lat is None:
-        return a.story == b.story  # without a place, only reports in the same story may merge
+        return False
     if a.iso and b.iso and a.iso != b.iso:
         return False
     # A region-level report matches any place in that region (or near the region's centroid).
     if ((a.geo_precision or 3) == 3 or (b.geo_precision or 3) == 3) and a.admin1 and b.admin1:
         return a.admin1 == b.admin1 or _km(a, b) <= PLACE_RADIUS_KM[3]
-    radius = max(PLACE_RADIUS_KM.get(a.geo_precision or 3, 150.0), PLACE_RADIUS_KM.get(b.geo_precision or 3, 150.0))
-    return _km(a, b) <= radius
+    return _km(a, b) <= max(_radius(a), _radius(b))
 
 
 def _actor(c: Candidate, role: str) -> str | None:
@@ -158,7 +230,7 @@ def _actor(c: Candidate, role: str) -> str | None:
     return a.get("entity_id") if a else None
 
 
-def _actors_compatible(a: Candidate, b: Candidate) -> bool:
+def actors_compatible(a: Candidate, b: Candidate) -> bool:
     a1, b1 = _actor(a, "actor1"), _actor(b, "actor1")
     if a1 and b1 and a1 != b1:
         # Sides may be written either way round ("X clashed with Y" / "Y repelled X").
@@ -166,38 +238,187 @@ def _actors_compatible(a: Candidate, b: Candidate) -> bool:
     return True
 
 
-def same_incident(a: Candidate, b: Candidate) -> bool:
-    return (a.event_type == b.event_type and _dates_overlap(a, b) and _places_compatible(a, b)
-            and _actors_compatible(a, b))
+def types_compatible(a: Candidate, b: Candidate, rules: Rules = LEDGER) -> bool:
+    if a.event_type and b.event_type and (a.event_type == b.event_type
+                                          or frozenset({a.event_type, b.event_type}) in COMPATIBLE_TYPES):
+        return True
+    return rules.lemma_links and a.lemma is not None and a.lemma == b.lemma
 
 
-def cluster(candidates: list[Candidate]) -> list[list[Candidate]]:
-    """Group reports into incidents: blocked by event type and week, joined by single link."""
-    parent = list(range(len(candidates)))
+def conflicts(a: Candidate, b: Candidate, rules: Rules = LEDGER) -> bool:
+    """The two reports cannot be one incident: a value known on both sides disagrees. A missing value never
+    conflicts, so a story's detail sentence without a place can follow its lead into a merged incident."""
+    if a.group != b.group or not types_compatible(a, b, rules):
+        return True
+    if a.day is not None and b.day is not None and not dates_overlap(a, b):
+        return True
+    if a.lat is not None and b.lat is not None and not places_near(a, b):
+        return True
+    if not actors_compatible(a, b):
+        return True
+    return rules.participants and bool(a.participants) and bool(b.participants) \
+        and not a.participants & b.participants
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    blocks: dict[tuple[str, int | None], list[int]] = defaultdict(list)
-    for i, c in enumerate(candidates):
-        week = c.day.toordinal() // 7 if c.day else None
-        blocks[(c.event_type, week)].append(i)
-    for (etype, week), members in blocks.items():
-        neighbours = list(members)
-        if week is not None:
-            for w in (week - 1, week + 1, week - 2, week + 2):
-                neighbours += [j for j in blocks.get((etype, w), []) if j > max(members)]
-        for x, i in enumerate(members):
-            for j in members[x + 1:] + [n for n in neighbours if n not in members]:
-                if find(i) != find(j) and same_incident(candidates[i], candidates[j]):
-                    parent[max(find(i), find(j))] = min(find(i), find(j))
-    groups: dict[int, list[Candidate]] = defaultdict(list)
-    for i, c in enumerate(candidates):
-        groups[find(i)].append(c)
-    return list(groups.values())
+def same_incident(a: Candidate, b: Candidate, rules: Rules = LEDGER) -> bool:
+    """No conflict, and positive evidence: the same story, or both placed and dated (across stories)."""
+    if conflicts(a, b, rules):
+        return False
+    if a.story == b.story or rules.missing_is_neutral:
+        return True
+    return a.day is not None and b.day is not None and a.lat is not None and b.lat is not None
+
+
+def affinity(a: Candidate, b: Candidate) -> float:
+    """How alike two linked reports are: the strongest links are merged first."""
+    score = 0.0
+    if a.story == b.story:
+        score += 1.5 if a.sentence == b.sentence else 1.0 - min(1.0, abs(a.start - b.start) / 4000)
+    if a.day is not None and b.day is not None:
+        score += 1.0 - abs((a.day - b.day).days) / (max(_slack(a), _slack(b)) + 1)
+    if a.lat is not None and b.lat is not None:
+        score += 1.0 - min(1.0, _km(a, b) / max(_radius(a), _radius(b)))
+    score += 0.5 * (a.sub_event_type is not None and a.sub_event_type == b.sub_event_type)
+    score += 0.5 * (a.lemma is not None and a.lemma == b.lemma)
+    score += 0.5 * bool(a.participants & b.participants)
+    return score
+
+
+def _type_keys(c: Candidate, rules: Rules) -> list[tuple[str, str]]:
+    keys = [("type", TYPE_FAMILY.get(c.event_type, c.event_type))] if c.event_type else []
+    if rules.lemma_links and c.lemma:
+        keys.append(("lemma", c.lemma))
+    return keys
+
+
+def _window(c: Candidate) -> tuple[int, float]:
+    return _slack(c), _radius(c)
+
+
+def _grid(slack: int, radius: float) -> tuple[int, float]:
+    days = next((d for widest, d in DAY_BUCKETS if slack <= widest), DAY_BUCKETS[-1][1])
+    deg = next((g for widest, g in CELL_SIZES if radius <= widest), CELL_SIZES[-1][1])
+    return days, deg
+
+
+def _cells(c: Candidate, grid: tuple[int, float], slack: int = 0, radius: float = 0.0) -> Iterator[
+        tuple[int, int, int]]:
+    """(time bucket, y, x) cells of `grid` within `slack` days and `radius` km of the report."""
+    assert c.day is not None and c.lat is not None and c.lon is not None
+    days, deg = grid
+    d = c.day.toordinal()
+    cy, cx = math.floor(c.lat / deg), math.floor(c.lon / deg)
+    dy = math.ceil(radius / 111.0 / deg)
+    dx = math.ceil(radius / (111.0 * max(0.05, math.cos(math.radians(c.lat)))) / deg)
+    for t in range((d - slack) // days, (d + slack) // days + 1):
+        for y in range(cy - dy, cy + dy + 1):
+            for x in range(cx - dx, cx + dx + 1):
+                yield t, y, x
+
+
+def candidate_pairs(cands: list[Candidate], rules: Rules = LEDGER) -> set[tuple[int, int]]:
+    """Index pairs worth comparing. Blocking keeps this near-linear: reports are compared only within their
+    story, or (placed and dated) with reports of the same type whose date and place windows reach them.
+    Reports are indexed by window class; a report looks into each class with the pair's window (the wider
+    of the two in days and in km, as `dates_overlap` and `places_near` read them), so no pair that could be
+    linked is missed, and precise reports, the bulk, only ever look at a few cells around them."""
+    index: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    classes: set[tuple[int, float]] = set()
+    for i, c in enumerate(cands):
+        for tk in _type_keys(c, rules):
+            index[("story", c.group, tk, c.story)].append(i)
+            if rules.missing_is_neutral:
+                index[("any", c.group, tk)].append(i)
+            if c.day is None or c.lat is None or c.lon is None:
+                continue
+            cls = _window(c)
+            classes.add(cls)
+            for grid in GRIDS:
+                for cell in _cells(c, grid):
+                    index[("grid", c.group, tk, cls, grid, *cell)].append(i)
+            if c.admin1:
+                index[("adm", c.group, tk, c.iso, c.admin1, c.day.toordinal() // 7)].append(i)
+    pairs: set[tuple[int, int]] = set()
+
+    def add(i: int, block: list[int]) -> None:
+        pairs.update((min(i, j), max(i, j)) for j in block if j != i)
+
+    for key, block in index.items():
+        if key[0] in ("story", "any"):
+            for i in block:
+                add(i, block)
+    for i, c in enumerate(cands):
+        if c.day is None or c.lat is None or c.lon is None:
+            continue
+        own_slack, own_radius = _window(c)
+        for tk in _type_keys(c, rules):
+            for cls in classes:
+                slack, radius = max(own_slack, cls[0]), max(own_radius, cls[1])
+                grid = _grid(slack, radius)
+                for cell in _cells(c, grid, slack, radius):
+                    add(i, index.get(("grid", c.group, tk, cls, grid, *cell), []))
+            if (c.geo_precision or 3) == 3 and c.admin1:
+                # A region-level report matches anything in its region, however far (see `places_near`).
+                d = c.day.toordinal()
+                for w in range((d - MAX_SLACK) // 7, (d + MAX_SLACK) // 7 + 1):
+                    add(i, index.get(("adm", c.group, tk, c.iso, c.admin1, w), []))
+    return pairs
+
+
+def _signature(c: Candidate) -> tuple[Any, ...]:
+    """Everything `conflicts` reads: reports with one signature (a story's syndicated copies) are compared once."""
+    return (c.group, c.event_type, c.lemma, c.day, c.precision, c.lat, c.lon, c.geo_precision, c.iso, c.admin1,
+            _actor(c, "actor1"), _actor(c, "actor2"), c.participants)
+
+
+class _Groups:
+    """Merging state: each group's members and how many of them carry each distinct signature."""
+
+    def __init__(self, candidates: list[Candidate], rules: Rules) -> None:
+        self.candidates, self.rules = candidates, rules
+        sig_ids: dict[tuple[Any, ...], int] = {}
+        self.sig = [sig_ids.setdefault(_signature(c), i) for i, c in enumerate(candidates)]
+        self.owner = list(range(len(candidates)))
+        self.members: dict[int, list[int]] = {i: [i] for i in range(len(candidates))}
+        self.sigs: dict[int, Counter[int]] = {i: Counter([self.sig[i]]) for i in range(len(candidates))}
+        self.memo: dict[tuple[int, int], bool] = {}
+
+    def _conflict(self, x: int, y: int) -> bool:
+        key = (x, y) if x < y else (y, x)
+        if key not in self.memo:
+            self.memo[key] = conflicts(self.candidates[x], self.candidates[y], self.rules)
+        return self.memo[key]
+
+    def may_join(self, a: int, b: int) -> bool:
+        sa, sb = self.sigs[a], self.sigs[b]
+        if not self.rules.tolerance:
+            return not any(self._conflict(x, y) for x in sa for y in sb)
+        bad = sum(sa[x] * sb[y] for x in sa for y in sb if self._conflict(x, y))
+        return bad <= self.rules.tolerance * len(self.members[a]) * len(self.members[b])
+
+    def join(self, a: int, b: int) -> None:
+        keep, gone = (a, b) if len(self.members[a]) >= len(self.members[b]) else (b, a)
+        for x in self.members[gone]:
+            self.owner[x] = keep
+        self.members[keep].extend(self.members.pop(gone))
+        self.sigs[keep].update(self.sigs.pop(gone))
+
+
+def cluster(candidates: list[Candidate], rules: Rules = LEDGER) -> list[list[Candidate]]:
+    """Group reports into incidents. Linked pairs are merged strongest first, and two groups merge only when
+    no report of one conflicts with a report of the other: unlike single link, a chain of daily shelling
+    reports a day apart never collapses a month of attacks on one city into one incident."""
+    # Worked in report-id order, so the result never depends on the order the reports came in.
+    candidates = sorted(candidates, key=lambda c: (c.report_id, c.doc_id, c.start))
+    linked = [(affinity(candidates[i], candidates[j]), i, j) for i, j in candidate_pairs(candidates, rules)
+              if same_incident(candidates[i], candidates[j], rules)]
+    linked.sort(key=lambda t: (-round(t[0], 9), t[1], t[2]))
+    groups = _Groups(candidates, rules)
+    for _, i, j in linked:
+        a, b = groups.owner[i], groups.owner[j]
+        if a != b and groups.may_join(a, b):
+            groups.join(a, b)
+    return [[candidates[i] for i in g] for g in sorted(sorted(m) for m in groups.members.values())]
 
 
 def _most_common(values: Iterable[Any]) -> Any:
@@ -217,21 +438,53 @@ def _per_story(members: list[Candidate], key: str) -> dict[str, Any]:
     return out
 
 
+def _code_type(members: list[Candidate]) -> str | None:
+    """The type most stories give (copies count once); ties go to the earliest report's."""
+    by_story: dict[str, str] = {}
+    for c in members:
+        if c.event_type and c.story not in by_story:
+            by_story[c.story] = c.event_type
+    counts = Counter(by_story.values())
+    if not counts:
+        return members[0].event_type
+    top = max(counts.values())
+    return next(c.event_type for c in members if c.event_type and counts[c.event_type] == top)
+
+
+def _code_sub_event(members: list[Candidate], event_type: str | None,
+                    disagreements: dict[str, list[dict[str, Any]]]) -> str | None:
+    """The most common sub-type; but where one story says territory changed hands and another only a clash,
+    the clash (the conservative claim) is coded and both are kept with their sources. Only reports coded
+    with the incident's type are read: a sub-type always belongs to its type."""
+    members = [c for c in members if c.event_type == event_type] or members
+    stories: dict[str, set[str]] = defaultdict(set)
+    for c in members:
+        if c.sub_event_type:
+            stories[c.story].add(c.sub_event_type)
+    said = set().union(*stories.values()) if stories else set()
+    if said & set(TERRITORY_SUBTYPES) and len(said) > 1:
+        disagreements["sub_event_type"] = [{"value": c.sub_event_type, "report_id": c.report_id,
+                                            "doc_id": c.doc_id, "site": c.site} for c in members]
+        if "Armed clash" in said:
+            return "Armed clash"
+    return _most_common(c.sub_event_type for c in members)
+
+
 def code_incident(members: list[Candidate]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     members = sorted(members, key=lambda c: (c.published or "9999", c.doc_id, c.start))
     anchor = members[0]
     event_id = "ev-" + content_id(anchor.report_id.encode())[:16]
     disagreements: dict[str, list[dict[str, Any]]] = {}
-    coded: dict[str, Any] = {"event_id": event_id, "event_type": anchor.event_type}
-    coded["sub_event_type"] = _most_common(c.sub_event_type for c in members)
+    coded: dict[str, Any] = {"event_id": event_id, "event_type": _code_type(members)}
+    coded["sub_event_type"] = _code_sub_event(members, coded["event_type"], disagreements)
     # Casualties: each story's figure is kept; where stories disagree the conservative (lowest) is coded.
     for key in ("fatalities", "injuries"):
         by_story = _per_story(members, key)
         values = sorted(set(by_story.values()))
         coded[key] = values[0] if values else None
         if len(values) > 1:
-            disagreements[key] = [{"value": v, "report_id": c.report_id, "doc_id": c.doc_id, "site": c.site}
-                                  for c in members if c.f.get(key) is not None for v in [c.f[key]]]
+            disagreements[key] = [{"value": c.f[key], "report_id": c.report_id, "doc_id": c.doc_id, "site": c.site}
+                                  for c in members if c.f.get(key) is not None]
     # Date: the most precise; among equals the earliest. Conflicting days are flagged.
     dated = [c for c in members if c.day is not None]
     if dated:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tidings.clean.language import detect_language
+from tidings.clean.language import detect_language, iso639_1
 from tidings.clean.metadata import (
     Extracted,
     byline_from_line,
@@ -69,13 +69,19 @@ def _trafilatura(tree: Any, url: str | None, **options: Any) -> Any:
     )
 
 
-def _body(tree: Any, url: str | None) -> tuple[Any, str]:
+def _body(tree: Any, url: str | None, have_date: bool) -> tuple[Any, str]:
     """trafilatura's document and body; a recall-oriented second pass only when the first is thin."""
-    doc = _trafilatura(tree, url)
+    options: dict[str, Any] = {}
+    if have_date:
+        # htmldate's deep scan is half of trafilatura's time and its answer would not be used
+        from trafilatura.settings import set_date_params
+
+        options["date_extraction_params"] = set_date_params(extensive=False)
+    doc = _trafilatura(tree, url, **options)
     body = (getattr(doc, "text", None) or "") if doc is not None else ""
     if len(body) < SHORT_BODY:
         # Measured on dev: thin default output is usually a missed container, not a short story.
-        second = _trafilatura(tree, url, favor_recall=True)
+        second = _trafilatura(tree, url, favor_recall=True, **options)
         text = (getattr(second, "text", None) or "") if second is not None else ""
         if len(text) >= 2 * max(len(body), 1):
             return (doc if doc is not None else second), text
@@ -83,6 +89,8 @@ def _body(tree: Any, url: str | None) -> tuple[Any, str]:
 
 
 def _extract(html: str, url: str | None) -> Extracted:
+    if isinstance(html, bytes | bytearray):  # the lead decodes; this only keeps a misuse from failing
+        html = bytes(html[: MAX_HTML_CHARS * 2]).decode("utf-8", errors="replace")
     if not isinstance(html, str) or not html.strip():
         return Extracted(url=url)
     html = _CONTROL.sub("", html[:MAX_HTML_CHARS])
@@ -95,7 +103,7 @@ def _extract(html: str, url: str | None) -> Extracted:
     if tree is None:
         return Extracted(url=url)
     meta = html_metadata(tree)
-    doc, body = _body(tree, url)
+    doc, body = _body(tree, url, bool(meta.get("published")))
     out = Extracted(url=url or meta.get("url"))
     out.site = meta.get("site") or (getattr(doc, "sitename", None) if doc is not None else None)
     # JSON-LD headline, then og:title, then trafilatura's pick: the best order on both dev sets
@@ -109,7 +117,7 @@ def _extract(html: str, url: str | None) -> Extracted:
     if not out.published and found.get("published"):
         out.published, out.published_from = found["published"], "text-line"
     _text_line_metadata(out)
-    out.language = detect_language(out.text or (out.title or ""))
+    out.language = detect_language(out.text or (out.title or "")) or _declared_language(tree)
     out.boilerplate = "\n".join(x for x in (removed, _removed_text(tree, out.text)) if x)
     return out
 
@@ -136,6 +144,12 @@ def _text_line_metadata(out: Extracted) -> None:
             out.author = byline_from_line(line)
 
 
+def _declared_language(tree: Any) -> str | None:
+    """<html lang="uk-UA"> as a fallback when the text is too short to identify."""
+    lang = (tree.get("lang") or tree.get("xml:lang") or "").strip().lower()[:2]
+    return lang if re.fullmatch(r"[a-z]{2}", lang) and iso639_1(lang) else None
+
+
 def _normalise_body(text: str) -> str:
     lines = (re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.split("\n"))
     return "\n".join(ln for ln in lines if ln)
@@ -145,8 +159,10 @@ def _removed_text(tree: Any, body: str) -> str:
     """Visible text blocks of the page that did not make it into the body, for display."""
     seen: set[str] = set()
     removed: list[str] = []
-    for node in tree.iter("a", "li", "h1", "h2", "h3", "h4", "p", "span", "button", "label", "figcaption"):
-        text = re.sub(r"\s+", " ", node.text_content() if hasattr(node, "text_content") else "").strip()
+    for n, node in enumerate(tree.iter("a", "li", "h1", "h2", "h3", "h4", "p", "button", "figcaption")):
+        if n > 3000:
+            break
+        text = re.sub(r"\s+", " ", "".join(node.itertext())).strip()
         if not text or len(text) > 300 or text in seen or text in body:
             continue
         seen.add(text)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pycountry
 
-MAX_CHARS = 6000  # language is stable after a few paragraphs; bounds runtime on huge pages
+MAX_CHARS = 2500  # language is stable after a few paragraphs; bounds runtime on huge pages
 MIN_LETTERS = 20  # below this py3langid guesses
 MIN_CONFIDENCE = 0.5
 
@@ -36,7 +36,8 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def _iso639_1(code: str) -> str | None:
+def iso639_1(code: str) -> str | None:
+    """A language label normalised to ISO 639-1, or None when it has no two-letter code."""
     code = _ALIASES.get(code, code).lower()
     if len(code) == 2 and pycountry.languages.get(alpha_2=code) is not None:
         return code
@@ -46,9 +47,10 @@ def _iso639_1(code: str) -> str | None:
 def repair_mojibake(text: str) -> str:
     """Undo a Latin-1/cp1252 mis-decoding of Cyrillic text; return the text unchanged otherwise."""
     sample = text[:MAX_CHARS]
-    letters = _LETTER.findall(sample)
-    if not letters or _CYRILLIC.search(sample):
+    # cheap gate first: mojibake is dense in À-ÿ; most texts have almost none
+    if len(_MOJIBAKE.findall(sample)) < 0.2 * len(sample) or _CYRILLIC.search(sample):
         return text
+    letters = _LETTER.findall(sample)
     if sum(1 for ch in letters if _MOJIBAKE.match(ch)) < 0.5 * len(letters):
         return text
     for wrong in ("cp1252", "latin-1"):
@@ -90,7 +92,7 @@ def detect_language(text: str) -> str | None:
         code, prob = _identifier().classify(sample)
         if prob < MIN_CONFIDENCE:
             return None
-        iso = _iso639_1(str(code))
+        iso = iso639_1(str(code))
         return _cyrillic_tiebreak(sample, iso) if iso else None
     except Exception:  # a language guess must never break a document
         return None

@@ -184,7 +184,18 @@ def byline_from_line(line: str) -> str | None:
     name = line[m.end():].strip()
     # cut trailing date / role / outlet: "By Jane Doe, Reuters | Nov 20, 2023"
     name = re.split(rules["byline_stop"], name, maxsplit=1, flags=re.I)[0].strip(" ,;|-–—·")
-    return clean_author(name)
+    return clean_author(name) if _looks_like_names(name) else None
+
+
+def _looks_like_names(text: str) -> bool:
+    """ "Jane Doe and MARY ROE" yes; "Monday, the army had withdrawn." (a sentence after "By") no."""
+    words = re.findall(r"[^\W\d_][\w.'’-]*", text)
+    if not words or len(words) > 10 or re.search(r"[a-z]{3,}[.!?]$", text):
+        return False
+    joiners = {"and", "und", "et", "y", "i", "e", "de", "van", "von", "der", "da", "del", "la", "le", "bin", "al"}
+    named = [w for w in words if w.lower() not in joiners]
+    capital = [w for w in named if w[0].isupper() or not w[0].isalpha() or w[0].lower() == w[0].upper()]
+    return bool(named) and len(capital) >= 0.75 * len(named)
 
 
 def clean_author(name: Any) -> str | None:

@@ -27,14 +27,17 @@ from tidings.clean.metadata import (
 BODY, BOILER, BLANK, META = "body", "boiler", "blank", "meta"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
-_MD_IMAGE = re.compile(r"!\[[^\]]{0,300}\]\([^)]{0,1000}\)")
-_MD_LINK = re.compile(r"\[([^\]]{0,300})\]\([^)]{0,1000}\)")
-_MD_REFLINK = re.compile(r"\[([^\]]{1,300})\]\[[^\]]{0,50}\]")
+# Bracket classes exclude "[" and "(" too, so a line of ten thousand "[" is scanned once, not 300 times.
+_MD_IMAGE = re.compile(r"!\[[^\][]{0,300}\]\([^()]{0,1000}\)")
+_MD_LINK = re.compile(r"\[([^\][]{0,300})\]\([^()]{0,1000}\)")
+_MD_REFLINK = re.compile(r"\[([^\][]{1,300})\]\[[^\][]{0,50}\]")
 _MD_EMPH = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _MD_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+•]\s+)")
 _BARE_URL = re.compile(r"^(?:https?://|www\.)\S+$")
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
-_SENTENCE_END = re.compile(r"[.!?…:;\"”’»)\]]\s*(?:\[\d+\])?$")
+# Chinese, Japanese and Korean Hanja/kana run words together; about two characters make a word.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SENTENCE_END = re.compile(r"[.!?…:;\"”’»)\]。！？」』）]\s*(?:\[\d+\])?$")
 _META_KEY = re.compile(r"^(title|headline|url|link|source|site|author|by|date|published|language|lang)\s*:\s*(.+)$",
                        re.I)
 
@@ -76,7 +79,8 @@ def _parse_line(raw: str) -> _Line:
     text = _MD_REFLINK.sub(r"\1", text)
     text = _MD_EMPH.sub(r"\2", text)
     text = _MD_PREFIX.sub("", text).strip()
-    words = len(_WORD.findall(text))
+    cjk = len(_CJK.findall(text))
+    words = len(_WORD.findall(_CJK.sub(" ", text))) + cjk // 2 if cjk else len(_WORD.findall(text))
     return _Line(
         raw=raw,
         text=text,
@@ -203,6 +207,57 @@ def _edges_pass(lines: list[_Line], rules: dict[str, Any]) -> tuple[int, int]:
     return first, last
 
 
+def _main_region_pass(lines: list[_Line], rules: dict[str, Any]) -> None:
+    """Keep the densest run of body text (maximum-sum segment over line scores), drop what lies outside.
+
+    Body-shaped lines score their word count, short chrome lines a small penalty, so the story wins
+    over scattered teasers and footers while a short ad or "Related" box inside it is bridged.
+    """
+    scores: list[float] = []
+    for ln in lines:
+        if ln.label == BLANK or ln.label == META:
+            scores.append(0.0)
+        elif ln.label == BOILER:
+            scores.append(-rules["region_boiler_penalty"])
+        elif _body_shaped(ln, rules):
+            scores.append(float(ln.words))
+        elif ln.words >= rules["short_words"] and ln.sentence:
+            scores.append(ln.words / 2)
+        else:
+            scores.append(-rules["region_short_penalty"])
+    keep = [False] * len(lines)
+    spans = [(0, len(scores))]
+    top = 0.0
+    while spans:
+        a, b = spans.pop()
+        best, (lo, hi) = _max_segment(scores, a, b)
+        if best <= 0 or best < top * rules["region_keep_fraction"]:
+            continue
+        top = max(top, best)
+        for i in range(lo, hi + 1):
+            keep[i] = True
+        spans += [(a, lo), (hi + 1, b)]
+    if not any(keep):
+        return
+    for i, ln in enumerate(lines):
+        if not keep[i] and ln.label == BODY:
+            ln.label = BOILER
+
+
+def _max_segment(scores: list[float], a: int, b: int) -> tuple[float, tuple[int, int]]:
+    """Kadane's maximum-sum segment of scores[a:b] (absolute indices)."""
+    best, span = 0.0, (a, a - 1)
+    run, start = 0.0, a
+    for i in range(a, b):
+        if run <= 0:
+            run, start = scores[i], i
+        else:
+            run += scores[i]
+        if run > best:
+            best, span = run, (start, i)
+    return best, span
+
+
 def _front_matter(lines: list[_Line], out: Extracted) -> None:
     """"Title: …", "URL: …" key lines at the top of a dump, and YAML front matter."""
     limit = min(len(lines), 15)
@@ -268,7 +323,7 @@ def _pick_title(lines: list[_Line], out: Extracted, first_body: int) -> None:
     if chosen is None:
         chosen = next(
             (ln for ln in candidates
-             if 3 <= ln.words <= 30 and not ln.text.endswith(".") and ln.link_share < 0.5
+             if 3 <= ln.words <= 30 and not ln.text.endswith((".", "。")) and ln.link_share < 0.5
              and not _compiled()["related_re"].match(ln.text)),
             None,
         )
@@ -309,8 +364,16 @@ def _clean_text(raw: str) -> Extracted:
     first_body = min(first_body, n)
     _metadata_lines(lines, out, first_body)
     _pick_title(lines, out, first_body)
+    _main_region_pass(lines, rules)
     out.title = clean_title(out.title, out.site, out.url)
     out.text = "\n".join(ln.text for ln in lines if ln.label == BODY and ln.text)
+    if not out.text:
+        # No line looks like article prose (a one-line alert, a caption): keep what no rule named
+        # chrome, rather than turn a short report into an empty document.
+        for ln in lines:
+            if ln.label == BOILER and not ln.notes and ln.text:
+                ln.label = BODY
+        out.text = "\n".join(ln.text for ln in lines if ln.label == BODY and ln.text) or (out.title or "")
     out.boilerplate = "\n".join(ln.raw.strip() for ln in lines if ln.label == BOILER and ln.raw.strip())
     out.language = out.language or detect_language(out.text or (out.title or ""))
     return out
@@ -375,6 +438,13 @@ def filter_extracted(body: str, *titles: str | None) -> tuple[str, str, dict[str
     for ln in lines:
         if ln.label == BODY and ln.words <= 6 and _bare_date(ln.text):
             ln.label = BOILER  # a bare date in the middle of the body is a teaser's timestamp
+    seen: set[str] = set()
+    for ln in lines:
+        key = ln.text.casefold()
+        if ln.label == BODY and len(key) > 20:
+            if key in seen:
+                ln.label = BOILER  # a summary or pull quote printed twice
+            seen.add(key)
     kept = "\n".join(ln.raw.strip() for ln in lines if ln.label == BODY)
     removed = "\n".join(ln.raw.strip() for ln in lines if ln.label == BOILER)
     return kept, removed, found

@@ -5,7 +5,7 @@ with one VERB span and zero or more LOCATION spans for that verb's event. Split:
 author-adjudicated `RELABEL` sentences are test; the rest dev.
 
 Candidate places are what the pipeline sees: spaCy GPE/LOC/FAC entities plus gazetteer names
-(`find_place_spans`), resolved with `resolve_places`. Metrics:
+(merged by `place_spans`), resolved with `resolve_places`. Metrics:
 - `accuracy`: over all sentences; right when the pick overlaps a gold LOCATION, or when there is
   no gold LOCATION and the pick is None;
 - `accuracy_located`: over sentences with a gold LOCATION only;
@@ -23,7 +23,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from tidings.resolve.places import PlaceMention, find_place_spans, pick_event_place, resolve_places
+from tidings.resolve.places import PlaceMention, pick_event_place, place_spans, resolve_places
 
 
 def load(data_dir: Path, split: str) -> list[dict[str, Any]]:
@@ -39,21 +39,37 @@ def load(data_dir: Path, split: str) -> list[dict[str, Any]]:
     for row in rows:
         if (row.get("source") == "RELABEL") != want_gold:
             continue
-        verbs = [s for s in row.get("spans", []) if s.get("label") == "VERB"]
+        row["spans"] = [_fix_span(sp, row.get("tokens") or [], row["text"]) for sp in row.get("spans", [])]
+        verbs = [s for s in row["spans"] if s.get("label") == "VERB"]
         if len(verbs) != 1 or row.get("answer") == "reject":
             continue
         out.append(row)
     return out
 
 
+def _fix_span(span: dict[str, Any], tokens: list[dict[str, Any]], text: str) -> dict[str, Any]:
+    """Many adjudicated (RELABEL) spans carry token indices where character offsets belong
+    (start == token_start, end == token_end): rebuild the character span from the tokens when
+    the character span does not fit the span's text or the token boundaries."""
+    ts, te = span.get("token_start"), span.get("token_end")
+    if ts is None or te is None or not (0 <= ts <= te < len(tokens)):
+        return span
+    by_tokens = {**span, "start": tokens[ts]["start"], "end": tokens[te]["end"]}
+    want = span.get("text")
+    if want:
+        if text[span["start"] : span["end"]] == want:
+            return span
+        return by_tokens if text[by_tokens["start"] : by_tokens["end"]] == want else span
+    starts = {t["start"] for t in tokens}
+    ends = {t["end"] for t in tokens}
+    if span["end"] <= span["start"] or span["start"] not in starts or span["end"] not in ends:
+        return by_tokens
+    return span
+
+
 def candidate_places(text: str, nlp: Any) -> list[PlaceMention]:
     doc = nlp(text)
-    spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-    taken = [(s, e) for s, e, lab in spans if lab in ("GPE", "LOC", "FAC", "PERSON", "ORG", "NORP")]
-    for s, e, lab in find_place_spans(text):
-        if not any(s < te and ts < e for ts, te in taken):
-            spans.append((s, e, lab))
-    return resolve_places(text, spans)
+    return resolve_places(text, place_spans(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents]))
 
 
 def _hit(pm: PlaceMention | None, gold: list[tuple[int, int]]) -> bool:

@@ -6,8 +6,9 @@ Sub-benchmarks (all read from `data_dir`, never copied):
               itself, plus title/author/date accuracy (dev: file names in the first sorted half)
   fundus      web/fundus: title/author/date accuracy and body shingle F1 (dev: publishers A-M)
   htmldate    web/htmldate: day accuracy of the publication date vs htmldate alone (first 500: dev)
-  text        the plain-text cleaner on scraped page text (trafilatura-eval pages flattened to
-              text): snippet P/R/F1 of `clean_text` vs keeping the whole text
+  text        the plain-text cleaner on scraped page text (trafilatura-eval and fundus pages
+              flattened to text): snippet P/R/F1 and body shingle F1 of `clean_text` vs keeping
+              the whole text
 """
 
 from __future__ import annotations
@@ -36,12 +37,17 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w:.-]+
 
 
 def decode_html(data: bytes) -> str:
-    """Bytes -> str the way a careful fetcher would: BOM, declared charset, UTF-8, then detection.
+    """Bytes -> str the way a careful fetcher would: BOM, valid UTF-8, declared charset, then detection.
 
     A stand-in for the pipeline's own decoder so the benchmarks see non-UTF-8 pages as text.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
+    try:
+        # Valid UTF-8 with non-ASCII bytes is UTF-8 whatever the page declares (stale meta charsets).
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
     m = _META_CHARSET.search(data[:20_000])
     if m:
         name = m.group(1).decode("ascii", "ignore").lower()
@@ -50,10 +56,6 @@ def decode_html(data: bytes) -> str:
             return data.decode(name)
         except (LookupError, UnicodeDecodeError):
             pass
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -434,6 +436,20 @@ def run_text(data_dir: Path, split: str, limit: int | None) -> dict[str, float]:
     out: dict[str, float] = {"text_pages": float(n), "text_tidings_pages_per_s": round(n / max(seconds, 1e-9), 2)}
     for name in totals:
         out.update(_prf(totals[name], f"text_{name}"))
+    # the same on fundus pages, scored as body shingle F1 against the structured gold
+    rows: dict[str, list[tuple[float, float, float]]] = {"tidings": [], "everything": []}
+    for page in _fundus_pages(data_dir, split, limit):
+        true = _fundus_body(page["gold"])
+        try:
+            raw = page_text(decode_html(gzip.decompress(page["path"].read_bytes())))
+        except Exception:
+            continue
+        if true:
+            rows["tidings"].append(shingle_tp_fp_fn(true, clean_text(raw).text))
+            rows["everything"].append(shingle_tp_fp_fn(true, raw))
+    for name, r in rows.items():
+        for k, v in aeb_metrics(r).items():
+            out[f"text_fundus_{name}_body_{k}"] = round(v, 4)
     return out
 
 

@@ -5,9 +5,12 @@ the text are resolved against the article's `dct`, and one of them is picked as 
 among day-precision dates no later than publication and at most `window` (30) days before it, else
 at most a year before it, the most frequent, ties going to the earliest (an article's first sentences
 say "Monday night", later ones repeat it or mention follow-up days; the year fallback catches articles
-whose `dct` is a later archive date but which name the day explicitly). Reported: exact-match accuracy against the GVA date, the
-share of articles where any date / a day-precision candidate was resolved, and two baselines
-measured in the same run: "the incident happened on the publication day" and "the day before".
+whose `dct` is a later archive date but which name the day explicitly). With no such date in the
+text, the publication day itself (breaking news written the same day says "police are
+investigating", not a date). Reported: exact-match accuracy against the GVA date with and
+without that fallback, the share of articles where any date / a day-precision candidate was
+resolved, and two baselines measured in the same run: "the incident happened on the publication
+day" and "the day before".
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ def _articles(data_dir: Path, split: str, limit: int | None) -> Iterator[tuple[s
 
 def run(data_dir: Path, split: str = "dev", limit: int | None = None) -> dict:
     strategies = ("frequent", "earliest", "first")
-    total = any_date = candidates = base_pub = base_prev = 0
+    total = any_date = candidates = base_pub = base_prev = fallback_hits = 0
     hits = dict.fromkeys(strategies, 0)
     for text, published, gold in _articles(data_dir, split, limit):
         total += 1
@@ -81,18 +84,20 @@ def run(data_dir: Path, split: str = "dev", limit: int | None = None) -> dict:
         candidates += picked["frequent"] is not None
         for s in strategies:
             hits[s] += picked[s] == gold
+        fallback_hits += (picked["frequent"] or published) == gold
         base_pub += published == gold
         base_prev += published - dt.timedelta(days=1) == gold
     if total == 0:
         raise FileNotFoundError("no GVA articles with an incident record in this split")
     metrics: dict[str, float] = {
         "articles": float(total),
-        "exact_match": hits["frequent"] / total,  # the documented strategy
+        "exact_match": fallback_hits / total,  # the documented strategy
+        "exact_match_text_only": hits["frequent"] / total,  # no fallback: None counts as a miss
         "any_date_resolved": any_date / total,
         "day_candidate_share": candidates / total,
         "exact_match_when_candidate": hits["frequent"] / candidates if candidates else 0.0,
         "baseline_publication_day": base_pub / total,
         "baseline_day_before_publication": base_prev / total,
     }
-    metrics.update({f"exact_match_{s}": hits[s] / total for s in strategies if s != "frequent"})
+    metrics.update({f"exact_match_text_only_{s}": hits[s] / total for s in strategies if s != "frequent"})
     return metrics

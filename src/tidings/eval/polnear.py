@@ -4,7 +4,8 @@ Reads `attribution/polnear/data/<split>/{text,attributions}` (BRAT standoff). Ar
 by several annotators are scored against one annotation (the first annotator id in sort order).
 Each gold attribution contributes its Source span (when it has one) and its Cue span; spans made
 of several fragments are scored by their outer extent. Predictions are one-to-one matched to gold,
-exactly (same offsets after trimming whitespace) or partially (any character overlap).
+exactly (same offsets after trimming whitespace, and commas or dashes at the edges, on both sides)
+or partially (any character overlap).
 
 The baseline, measured in the same run, takes only the verb "say" and its nominal subject.
 """
@@ -61,11 +62,15 @@ def read_gold(ann: Path, text: str) -> tuple[list[Span], list[Span]]:
     return sorted(set(sources)), sorted(set(cues))
 
 
+_EDGE = frozenset(",;\u2013\u2014-")  # PolNeAR often takes the comma closing an apposition into a source
+
+
 def _strip(text: str, span: Span) -> Span:
+    """A span without whitespace, and without commas or dashes at its edges unless that is all it is."""
     s, e = span
-    while s < e and text[s].isspace():
+    while s < e and (text[s].isspace() or (text[s] in _EDGE and e - s > 1)):
         s += 1
-    while e > s and text[e - 1].isspace():
+    while e > s and (text[e - 1].isspace() or (text[e - 1] in _EDGE and e - s > 1)):
         e -= 1
     return s, e
 
@@ -76,21 +81,23 @@ def predict(doc: Doc) -> tuple[list[Span], list[Span]]:
     PolNeAR is univocal (a token belongs to at most one attribution), so attributions nested in the
     content of another or inside a quotation are not annotated there; we drop them the same way.
     """
-    found = [f for fs in find_in_doc(doc) for f in fs]
-    outer = [f.content for f in found if f.content is not None] + _quote_spans(doc.text)
+    text = doc.text
+    found = [f for fs in find_in_doc(doc, text) for f in fs]
+    outer = [f.content for f in found if f.content is not None] + _quote_spans(text)
     sources: list[Span] = []
     cues: list[Span] = []
     for f in found:
         if any(s <= f.cue[0] and f.cue[1] <= e for s, e in outer):
             continue
-        cues.append(f.cue)
+        cues.append(_strip(text, f.cue))
         if f.source is not None:
-            sources.append(f.source)
+            sources.append(_strip(text, f.source))
     return sorted(set(sources)), sorted(set(cues))
 
 
 def baseline(doc: Doc) -> tuple[list[Span], list[Span]]:
     """The verb "say" with its nominal subject: the simplest attribution extractor."""
+    text = doc.text
     sources: list[Span] = []
     cues: list[Span] = []
     for tok in doc:
@@ -100,7 +107,7 @@ def baseline(doc: Doc) -> tuple[list[Span], list[Span]]:
         if subj is None:
             continue
         sub = list(subj.subtree)
-        sources.append((sub[0].idx, sub[-1].idx + len(sub[-1].text)))
+        sources.append(_strip(text, (sub[0].idx, sub[-1].idx + len(sub[-1].text))))
         cues.append((tok.idx, tok.idx + len(tok.text)))
     return sorted(set(sources)), sorted(set(cues))
 

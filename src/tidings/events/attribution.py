@@ -25,11 +25,8 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STATUSES = ("reported", "claimed", "alleged", "denied", "unverified")
-_SUBJ = ("nsubj", "nsubjpass", "csubj")
 _CONTENT_DEPS = ("ccomp", "xcomp", "parataxis")
-# Verbs that report speech even without a complement in the same sentence ("..., he said.").
-_SPEECH = frozenset({"say", "tell", "add", "write", "tweet", "state", "explain", "continue", "note", "recall",
-                     "ask", "respond", "reply", "answer", "insist", "claim", "deny", "admit", "warn"})
+_PREDICATE_DEPS = frozenset({"acomp", "attr", "oprd", "ROOT", "ccomp", "conj", "appos", "npadvmod"})
 _PRONOUNS_PERSON = frozenset({"he", "she", "him", "her"})
 _PRONOUNS_OTHER = frozenset({"it", "they", "them"})
 _OPEN_QUOTES = "\u201c\u00ab"
@@ -69,14 +66,19 @@ class Lexicon:
     verb_class: dict[str, str]
     classes: dict[str, dict[str, Any]]
     phrases: list[dict[str, Any]]
+    speech_verbs: frozenset[str]
+    quote_verbs: frozenset[str]
+    noun_cues: dict[str, str]
     modifiers: dict[str, str]
     denial_predicates: frozenset[str]
     disclaimers: list[re.Pattern[str]]
     disclaimer_lookback: int
     cue_media: frozenset[str]
     cue_adverbs: frozenset[str]
+    cue_particles: dict[str, frozenset[str]]
     person_nouns: frozenset[str]
     object_content: frozenset[str]
+    denial_objects: frozenset[str]
     group_nouns: frozenset[str]
     layout_patterns: list[re.Pattern[str]]
     layout_not_sources: frozenset[str]
@@ -99,14 +101,19 @@ def lexicon() -> Lexicon:
         verb_class=verb_class,
         classes=raw["verb_classes"],
         phrases=raw["phrases"],
+        speech_verbs=frozenset(raw["speech_verbs"]),
+        quote_verbs=frozenset(raw["quote_verbs"]),
+        noun_cues=raw["noun_cues"],
         modifiers=raw["modifiers"],
         denial_predicates=frozenset(raw["denial_predicates"]),
         disclaimers=[re.compile(p) for p in raw["disclaimers"]],
         disclaimer_lookback=int(raw["disclaimer_lookback"]),
         cue_media=frozenset(raw["cue_media"]),
         cue_adverbs=frozenset(raw["cue_adverbs"]),
+        cue_particles={k: frozenset(v) for k, v in raw["cue_particles"].items()},
         person_nouns=frozenset(raw["person_nouns"]),
         object_content=frozenset(raw["object_content_lemmas"]),
+        denial_objects=frozenset(raw["denial_objects"]),
         group_nouns=frozenset(raw["group_nouns"]),
         layout_patterns=[re.compile(p["regex"]) for p in raw["layout_patterns"]],
         layout_not_sources=frozenset(w.lower() for w in raw["layout_not_sources"]),
@@ -137,7 +144,7 @@ def is_party_to_conflict(source: str) -> bool:
     w = _words(source)
     if any(f" {k} " in w for k in lex.party_keywords):
         return True
-    if any(re.search(rf"\b{re.escape(n)}\b", source) for n in lex.named_belligerents):
+    if _names_pattern(tuple(lex.named_belligerents)).search(source):
         return True
     stripped = re.sub(r"['\u2019]s$", "", source.strip())
     return stripped in lex.state_metonyms or re.sub(r"^(?:the|a)\s+", "", stripped, flags=re.I) in lex.state_metonyms
@@ -147,14 +154,17 @@ def side_of(source: str) -> str | None:
     """The conflict side a source speaks for, when its words name exactly one side."""
     lex = lexicon()
     own_names = {n for names in lex.sides.values() for n in names}
-    for name in lex.named_belligerents:  # "Freedom of Russia Legion" does not speak for Russia
-        if name not in own_names:
-            source = re.sub(rf"\b{re.escape(name)}\b", " ", source)
-    sides = {
-        side for side, names in lex.sides.items()
-        if any(re.search(rf"\b{re.escape(n)}\b", source) for n in names)
-    }
+    # "Freedom of Russia Legion" does not speak for Russia
+    source = _names_pattern(tuple(n for n in lex.named_belligerents if n not in own_names)).sub(" ", source)
+    sides = {side for side, names in lex.sides.items() if _names_pattern(tuple(names)).search(source)}
     return sides.pop() if len(sides) == 1 else None
+
+
+@cache
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    """One whole-word pattern for a list of names (longest first, so "al-Qaeda" beats "al")."""
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\b" if alternatives else r"(?!x)x")
 
 
 # --- spans -----------------------------------------------------------------------------------
@@ -164,11 +174,8 @@ def _char_span(tokens: list[Token]) -> tuple[int, int] | None:
     if not tokens:
         return None
     first, last = min(tokens, key=lambda t: t.i), max(tokens, key=lambda t: t.i)
-    start, end = first.idx, last.idx + len(last.text)
-    text = first.doc.text
-    while end > start and text[end - 1].isspace():  # tokens such as "poll\xa0" carry odd spaces
-        end -= 1
-    return start, end
+    # tokens such as "poll\xa0" can carry odd spaces
+    return first.idx, max(first.idx, last.idx + len(last.text.rstrip()))
 
 
 def _strippable(tok: Token, tokens: list[Token], at_end: bool) -> bool:
@@ -276,7 +283,11 @@ def _cue_core(verb: Token) -> list[Token]:
     right after it ("has also said", "did not deny", "pointed out", "said:")."""
     lex = lexicon()
     doc = verb.doc
-    core = [verb] + [c for c in verb.children if c.dep_ == "prt" and c.i == verb.i + 1]
+    preps = lex.cue_particles.get(verb.lemma_.lower(), frozenset())
+    core = [verb] + [
+        c for c in verb.children
+        if c.i == verb.i + 1 and (c.dep_ == "prt" or (c.dep_ == "prep" and c.lower_ in preps))
+    ]
     lo = verb.i
     while lo - 1 >= 0:
         t = doc[lo - 1]
@@ -329,81 +340,153 @@ def _status_for(cls: str, source_text: str | None, content: list[Token], negated
     if negated:
         return "unverified", "unverified"
     if cls == "neutral":
-        if any(t.lower_ in lex.denial_predicates for t in content):
-            return "denied", "disputes"
+        if any(t.lower_ in lex.denial_predicates and t.dep_ in _PREDICATE_DEPS for t in content):
+            return "denied", "disputes"  # "said the reports were false", not "who buy false papers"
         if source_text and is_party_to_conflict(source_text):
             status = c.get("party_status", status)
     return status, stance
 
 
 def find_in_sentence(sent: Span) -> list[Found]:
-    """Every attribution relation whose cue lies in the sentence."""
+    """Every attribution relation whose cue lies in the sentence: phrases first ("according to",
+    "claimed responsibility"), then reporting nouns and verbs not already part of a phrase."""
     lex = lexicon()
     found: list[Found] = []
     taken: set[int] = set()
-    disclaimers = _disclaimer_spans(sent.text, sent.start_char)
     low = [t.lower_ for t in sent]
     for k in range(len(sent)):
         for ph in lex.phrases:
-            words = ph["words"]
-            if low[k : k + len(words)] != words:
-                continue
-            toks = list(sent[k : k + len(words)])
-            if any(t.i in taken for t in toks):
-                continue
-            last = toks[-1]
-            src_tok: Token | None = None
-            if ph["source"] == "pobj":
-                src_tok = next((c for c in last.children if c.dep_ in ("pobj", "dobj")), None)
-                if src_tok is None and last.i + 1 < sent.end and last.nbor().dep_ in ("pobj", "compound"):
-                    src_tok = last.nbor() if last.nbor().dep_ == "pobj" else last.nbor().head
-            else:
-                src_tok = _subject(toks[0])
-            src = _source_tokens(src_tok) if src_tok is not None else []
-            speaker = _speaker_tokens(src_tok) if src_tok is not None else []
-            own = {t.i for t in toks} | {t.i for t in src}
-            if ph["source"] == "pobj":
-                clause = toks[0].head
-                content = [t for t in clause.subtree if t.i not in own and t.i not in {x.i for x in toks[0].subtree}]
-            else:
-                content = _content_tokens(toks[0], sent)
-            taken.update(t.i for t in toks)
-            found.append(Found(
-                cue=_char_span(toks), cue_ext=_char_span(toks), source=_char_span(src),
-                speaker=_char_span(speaker), content=_char_span(_trim(content)), cls="phrase", status=ph["status"], stance=ph["stance"],
-                verb_i=toks[0].i, depth=_depth(toks[0]),
-            ))
+            if low[k : k + len(ph["words"])] == ph["words"]:
+                f = _phrase_found(sent, k, ph, taken)
+                if f is not None:
+                    found.append(f)
+    disclaimers = _disclaimer_spans(sent.text, sent.start_char)
+    has_quote = any(c in sent.text for c in '"' + _OPEN_QUOTES + _CLOSE_QUOTES)
     for tok in sent:
-        if tok.i in taken or tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in lex.verb_class:
+        if tok.i in taken:
             continue
-        if any(s <= tok.idx < e for s, e in disclaimers):
-            continue  # "could not confirm" is a disclaimer, not a report
-        if tok.dep_ in ("amod", "compound", "acl") and tok.head.pos_ in ("NOUN", "PROPN"):
-            continue  # "the so-called", "the alleged attack": modifiers, handled below
-        lemma = tok.lemma_.lower()
-        cls = lex.verb_class[lemma]
-        content = _content_tokens(tok, sent)
-        has_quote = any(c in sent.text for c in '"' + _OPEN_QUOTES + _CLOSE_QUOTES)
-        if not content and not (lemma in _SPEECH or has_quote):
-            continue
-        passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children)
-        subj = _agent(tok) if passive else _subject(tok)
-        if subj is None and not content:
-            continue
-        if subj is not None and subj.lower_ in ("it", "there") and passive:
-            subj = None  # "it was reported that ..."
-        src = _source_tokens(subj) if subj is not None else []
-        speaker = _speaker_tokens(subj) if subj is not None else []
-        negated = any(c.dep_ == "neg" for c in tok.children)
-        src_text = sent.doc[speaker[0].i : speaker[-1].i + 1].text if speaker else None
-        status, stance = _status_for(cls, src_text, content, negated)
-        core = _cue_core(tok)
-        found.append(Found(
-            cue=_char_span(core), cue_ext=_char_span(_cue_ext(tok, core)), source=_char_span(src),
-            speaker=_char_span(speaker), content=_char_span(_trim(content)), cls=cls, status=status, stance=stance,
-            verb_i=tok.i, depth=_depth(tok),
-        ))
+        f = _noun_found(tok) if tok.pos_ == "NOUN" else _verb_found(tok, sent, disclaimers, has_quote)
+        if f is not None:
+            found.append(f)
     return found
+
+
+def _phrase_found(sent: Span, k: int, ph: dict[str, Any], taken: set[int]) -> Found | None:
+    """A multi-word cue starting at the sentence's k-th token; marks its tokens as taken."""
+    lex = lexicon()
+    toks = list(sent[k : k + len(ph["words"])])
+    if any(t.i in taken for t in toks):
+        return None
+    last = toks[-1]
+    src_tok: Token | None = None
+    if ph["source"] == "pobj":
+        src_tok = next((c for c in last.children if c.dep_ in ("pobj", "dobj")), None)
+        if src_tok is None and last.i + 1 < sent.end and last.nbor().dep_ in ("pobj", "compound"):
+            src_tok = last.nbor() if last.nbor().dep_ == "pobj" else last.nbor().head
+    elif ph["source"] == "quoted":
+        verb = next((t for t in reversed(sent[:k]) if t.lemma_.lower() in lex.quote_verbs), None)
+        src_tok = next((c for c in verb.children if c.dep_ == "dobj"), None) if verb is not None else None
+        if src_tok is None:
+            return None
+    else:
+        src_tok = _subject(toks[0])
+    src = _source_tokens(src_tok) if src_tok is not None else []
+    speaker = _speaker_tokens(src_tok) if src_tok is not None else []
+    if ph["source"] == "pobj":  # the clause "according to X" hangs on, minus the phrase itself
+        own = {t.i for t in toks} | {t.i for t in src} | {t.i for t in toks[0].subtree}
+        content = [t for t in toks[0].head.subtree if t.i not in own]
+    elif ph["source"] == "quoted":
+        content = _content_tokens(toks[-1], sent)
+    else:
+        content = _content_tokens(toks[0], sent)
+    taken.update(t.i for t in toks)
+    if ph["source"] == "quoted":  # "quoted" itself is not a second attribution
+        taken.update(t.i for t in sent[:k] if t.lemma_.lower() in lex.quote_verbs)
+    status, stance = ph["status"], ph["stance"]
+    if status == "reported" and speaker:
+        status = _status_for("neutral", sent.doc[speaker[0].i : speaker[-1].i + 1].text, content, False)[0]
+    return Found(
+        cue=_char_span(toks), cue_ext=_char_span(toks), source=_char_span(src), speaker=_char_span(speaker),
+        content=_char_span(_trim(content)), cls="phrase", status=status, stance=stance, verb_i=toks[0].i,
+        depth=_depth(toks[0]),
+    )
+
+
+def _verb_found(tok: Token, sent: Span, disclaimers: list[tuple[int, int]], has_quote: bool) -> Found | None:
+    """A reporting verb with its subject (or passive agent) as source and its complement as content."""
+    lex = lexicon()
+    lemma = tok.lemma_.lower()
+    if tok.pos_ not in ("VERB", "AUX") or lemma not in lex.verb_class:
+        return None
+    if any(s <= tok.idx < e for s, e in disclaimers):
+        return None  # "could not confirm" is a disclaimer, not a report
+    if tok.dep_ in ("amod", "compound", "acl") and tok.head.pos_ in ("NOUN", "PROPN"):
+        return None  # "the so-called", "the alleged attack": modifiers, see _modifier_cues
+    cls = lex.verb_class[lemma]
+    content = _content_tokens(tok, sent)
+    if not content and not (lemma in lex.speech_verbs or has_quote):
+        return None
+    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children)
+    subj = _agent(tok) if passive else _subject(tok)
+    if subj is None and not content:
+        return None
+    if subj is not None and subj.lower_ in ("it", "there") and passive:
+        subj = None  # "it was reported that ..."
+    negated = any(c.dep_ == "neg" for c in tok.children)
+    if negated and not content:
+        return None  # "did not respond to a request for comment": nothing is attributed
+    if cls in ("deny", "dispute") and not _denies_a_statement(tok):
+        return None  # "denied the request", "disputing fishing rights"
+    src = _source_tokens(subj) if subj is not None else []
+    speaker = _speaker_tokens(subj) if subj is not None else []
+    src_text = sent.doc[speaker[0].i : speaker[-1].i + 1].text if speaker else None
+    status, stance = _status_for(cls, src_text, content, negated)
+    core = _cue_core(tok)
+    return Found(
+        cue=_char_span(core), cue_ext=_char_span(_cue_ext(tok, core)), source=_char_span(src),
+        speaker=_char_span(speaker), content=_char_span(_trim(content)), cls=cls, status=status, stance=stance,
+        verb_i=tok.i, depth=_depth(tok),
+    )
+
+
+def _noun_found(tok: Token) -> Found | None:
+    """"Pakistan's allegation that the attack was planned abroad": a reporting noun with its owner and
+    its content clause."""
+    lex = lexicon()
+    cls = lex.noun_cues.get(tok.lemma_.lower())
+    if cls is None or tok.pos_ != "NOUN":
+        return None
+    content: list[Token] = []
+    src_tok: Token | None = None
+    for c in tok.children:
+        if c.dep_ in ("acl", "ccomp") and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children):
+            content = list(c.subtree)
+        elif c.dep_ == "prep" and c.lower_ == "of" and any(g.dep_ == "pcomp" for g in c.children):
+            content = [t for t in c.subtree if t.i != c.i]
+        elif c.dep_ == "poss":
+            src_tok = c
+        elif c.dep_ == "prep" and c.lower_ in ("by", "from") and src_tok is None:
+            src_tok = next((g for g in c.children if g.dep_ == "pobj"), None)
+    if not content:
+        return None
+    src = list(src_tok.subtree) if src_tok is not None else []
+    speaker = [t for t in src if t.dep_ != "case"] if src_tok is not None and src_tok.dep_ == "poss" else src
+    speaker_text = tok.doc[speaker[0].i : speaker[-1].i + 1].text if speaker else None
+    status, stance = _status_for(cls, speaker_text, content, negated=False)
+    return Found(
+        cue=_char_span([tok]), cue_ext=_char_span([tok]), source=_char_span(src), speaker=_char_span(speaker),
+        content=_char_span(_trim(content)), cls=cls, status=status, stance=stance, verb_i=tok.i,
+        depth=_depth(tok),
+    )
+
+
+def _denies_a_statement(verb: Token) -> bool:
+    """A denial needs a clause ("denied that ...") or a statement-like object ("rejected the claims")."""
+    children = list(verb.children)
+    if any(c.dep_ in _CONTENT_DEPS for c in children) or verb.dep_ in ("parataxis", "advcl", "conj"):
+        return True
+    objs = [c for c in children if c.dep_ in ("dobj", "nsubjpass")]
+    return not objs or any(o.lemma_.lower() in lexicon().denial_objects for o in objs)
 
 
 def _modifier_cues(sent: Span) -> list[tuple[Token, str]]:
@@ -416,9 +499,11 @@ def _modifier_cues(sent: Span) -> list[tuple[Token, str]]:
 
 @dataclass
 class _DocInfo:
+    text: str  # Doc.text rebuilds the string on every access: read it once
     sents: list[Span]
     found: list[list[Found]]
     quotes: list[tuple[int, int]]
+    disclaimers: list[list[tuple[int, int]]]  # per sentence
 
 
 def _quote_spans(text: str) -> list[tuple[int, int]]:
@@ -448,12 +533,12 @@ def _quote_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _layout_found(doc: Doc, sents: list[Span]) -> list[list[Found]]:
+def _layout_found(doc: Doc, sents: list[Span], text: str) -> list[list[Found]]:
     """Attributions made by layout: speaker labels and dash-signed quotes, per sentence of the cue."""
     per_sent: list[list[Found]] = [[] for _ in sents]
     starts = [s.start_char for s in sents]
     for pattern in lexicon().layout_patterns:
-        for m in pattern.finditer(doc.text):
+        for m in pattern.finditer(text):
             name = m.group("source")
             if name.lower().replace("\u2019", "'") in lexicon().layout_not_sources:
                 continue
@@ -470,11 +555,11 @@ def _layout_found(doc: Doc, sents: list[Span]) -> list[list[Found]]:
     return per_sent
 
 
-def find_in_doc(doc: Doc) -> list[list[Found]]:
+def find_in_doc(doc: Doc, text: str | None = None) -> list[list[Found]]:
     """Attribution relations per sentence of the document, from grammar and from layout."""
     sents = list(doc.sents)
     found = [find_in_sentence(s) for s in sents]
-    for k, extra in enumerate(_layout_found(doc, sents)):
+    for k, extra in enumerate(_layout_found(doc, sents, doc.text if text is None else text)):
         taken = [f.source for f in found[k] if f.source is not None]
         found[k].extend(f for f in extra if not any(f.source[0] < e and s < f.source[1] for s, e in taken))
     return found
@@ -493,7 +578,12 @@ def doc_info(doc: Doc) -> _DocInfo:
     if hit is not None and hit[0] is doc:
         _MEMO.move_to_end(id(doc))
         return hit[1]
-    info = _DocInfo(sents=list(doc.sents), found=find_in_doc(doc), quotes=_quote_spans(doc.text))
+    text = doc.text
+    sents = list(doc.sents)
+    info = _DocInfo(
+        text=text, sents=sents, found=find_in_doc(doc, text), quotes=_quote_spans(text),
+        disclaimers=[_disclaimer_spans(text[s.start_char : s.end_char], s.start_char) for s in sents],
+    )
     _MEMO[id(doc)] = (doc, info)
     while len(_MEMO) > _MEMO_SIZE:
         _MEMO.popitem(last=False)
@@ -510,10 +600,23 @@ def governs(f: Found, sent: Span) -> bool:
     return f.cls in ("phrase", "layout") and f.depth <= 2
 
 
+def attributes(f: Found) -> bool:
+    """Whether a relation attributes its content to a source (not an order or a plan the outlet reports)."""
+    c = lexicon().classes.get(f.cls)
+    return c is None or c.get("attributes", True)
+
+
 def main_found(found: list[Found], sent: Span | None = None) -> Found | None:
     """The attribution of the sentence as a whole: the governing cue nearest the root."""
+    found = [f for f in found if attributes(f)]
     if sent is not None:
-        found = [f for f in found if governs(f, sent)]
+        ruling = [f for f in found if governs(f, sent)]
+        # else a reporting noun heading the main clause: "Claims by the ministry that ... could not be verified"
+        found = ruling or [
+            f for f in found
+            if f.cls in lexicon().classes and f.depth == 1 and sent.doc[f.verb_i].pos_ == "NOUN"
+            and sent.doc[f.verb_i].dep_ in ("nsubj", "nsubjpass", "dobj", "attr")
+        ]
     return min(found, key=lambda f: (f.depth, f.cue[0])) if found else None
 
 
@@ -535,11 +638,11 @@ def _quote_attribution(info: _DocInfo, idx: int) -> Found | None:
     """The attribution of a quoted passage that this sentence belongs to: the nearest cue with a source
     just after the quote closes, else just before it opens."""
     sent = info.sents[idx]
-    found = [f for fs in info.found for f in fs if f.speaker is not None]
+    found = [f for fs in info.found for f in fs if f.speaker is not None and attributes(f)]
     for qs, qe in info.quotes:
         if not (qs < sent.end_char and sent.start_char < qe):
             continue
-        text = sent.doc.text
+        text = info.text
         # only punctuation between the quote and its attribution: '," he said' / 'said: "'
         after = [
             f for f in found
@@ -561,7 +664,7 @@ def _trailing_attribution(info: _DocInfo, idx: int) -> Found | None:
     if idx + 1 >= len(info.sents):
         return None
     nxt = info.sents[idx + 1]
-    for f in info.found[idx + 1]:
+    for f in filter(attributes, info.found[idx + 1]):
         if f.source is not None and f.content is None and len(nxt) <= 15:
             return f
     return None
@@ -572,10 +675,11 @@ def _personish(span: Span) -> bool:
     ("Al-Shabab, a terrorist group"). Nouns decide first: the small model's NER is unreliable on
     unfamiliar names."""
     lex = lexicon()
-    nouns = [t.lower_ for t in span if t.pos_ == "NOUN"]
-    if any(n in lex.group_nouns for n in nouns):
-        return False
-    if any(n in lex.person_nouns for n in nouns):
+    if any(t.lower_ in lex.person_nouns for t in span if t.pos_ == "NOUN"):
+        return True  # "the Kremlin spokesman"
+    if any(t.lower_ in lex.group_nouns for t in span):
+        return False  # "Al-Shabab, a terrorist group", "Islamic State"
+    if any(e.label_ == "PERSON" for e in span.ents):
         return True
     if any(e.label_ in ("GPE", "NORP", "FAC", "LOC") for e in span.ents):
         return False
@@ -587,7 +691,7 @@ def _resolve_pronoun(
     doc: Doc, info: _DocInfo, idx: int, src: tuple[int, int], depth: int = 0
 ) -> tuple[int, int]:
     """Replace a pronoun source by the nearest earlier name it can refer to."""
-    text = doc.text[src[0] : src[1]].lower()
+    text = info.text[src[0] : src[1]].lower()
     if text not in _PRONOUNS_PERSON and text not in _PRONOUNS_OTHER:
         return src
     person = text in _PRONOUNS_PERSON
@@ -595,7 +699,7 @@ def _resolve_pronoun(
         for f in sorted(info.found[j], key=lambda f: -f.cue[0]):
             if f.speaker is None or f.speaker[0] >= src[0]:
                 continue
-            cand = doc.text[f.speaker[0] : f.speaker[1]].lower()
+            cand = info.text[f.speaker[0] : f.speaker[1]].lower()
             if cand in _PRONOUNS_PERSON | _PRONOUNS_OTHER:
                 if (cand in _PRONOUNS_PERSON) == person and depth < 4:
                     # "She says ... She says ...": the same speaker as the earlier pronoun
@@ -625,7 +729,7 @@ def _later_disclaimer(
     lex = lexicon()
     for j in range(idx + 1, min(len(info.sents), idx + 1 + lex.disclaimer_lookback)):
         s = info.sents[j]
-        spans = _disclaimer_spans(s.text, s.start_char)
+        spans = info.disclaimers[j]
         if spans:
             own = main_found(info.found[j], s)
             if own is not None and own.source is not None and own.content is not None:
@@ -657,29 +761,29 @@ def attribute_sentence(doc: Doc, sent_start: int, sent_end: int, *, outlet: str 
     status = f.status if f is not None else "reported"
     cue = f.cue_ext if f is not None else None
     source = f.speaker if f is not None else None
-    for other in info.found[idx]:  # "Rebutting the claim, Balkhi said ...": same speaker, stronger cue
+    for other in filter(attributes, info.found[idx]):  # "Rebutting the claim, Balkhi said ...": same speaker
         if f is not None and source is not None and other.speaker == source and stronger(other.status, status) != status:
             status, cue = other.status, other.cue_ext
     for tok, mod_status in _modifier_cues(sent):
         if stronger(mod_status, status) == mod_status and (f is None or mod_status != status):
             status, cue = mod_status, (tok.idx, tok.idx + len(tok.text))
-    disclaimer = next(iter(_disclaimer_spans(sent.text, sent.start_char)), None)
+    disclaimer = next(iter(info.disclaimers[idx]), None)
     if disclaimer is None:
-        src_text = doc.text[source[0] : source[1]] if source else None
+        src_text = info.text[source[0] : source[1]] if source else None
         disclaimer = _later_disclaimer(info, idx, src_text, attributed=source is not None or status != "reported")
     if disclaimer is not None and stronger("unverified", status) == "unverified":
         status, cue = "unverified", disclaimer
     if source is not None:
         resolved = _resolve_pronoun(doc, info, idx, source)
         if resolved != source and f is not None and f.cls == "neutral" and status == "reported":
-            status = _status_for("neutral", doc.text[resolved[0] : resolved[1]], [], negated=False)[0]
+            status = _status_for("neutral", info.text[resolved[0] : resolved[1]], [], negated=False)[0]
         source = resolved
-    attributed_to = doc.text[source[0] : source[1]] if source else outlet
+    attributed_to = info.text[source[0] : source[1]] if source else outlet
     return Attribution(
         attributed_to=attributed_to,
         source_start=source[0] if source else None,
         source_end=source[1] if source else None,
-        cue=doc.text[cue[0] : cue[1]] if cue else None,
+        cue=info.text[cue[0] : cue[1]] if cue else None,
         cue_start=cue[0] if cue else None,
         cue_end=cue[1] if cue else None,
         status=status,
@@ -769,6 +873,8 @@ def event_factuality(tok: Token, *, own_cues: bool = True) -> float:
                 polarity *= -1.0 if factor < 0 else 1.0
                 certainty *= abs(factor)
             p, c = _local_cues(head, fx, matrix=lemma not in fx["neg_raising"])
+            if p < 0 and lemma in fx["neg_raising"] and factor is not None:
+                certainty /= abs(factor)  # "I don't think X" asserts not-X: no hedge left
             polarity *= p
             certainty *= c
         cur = head

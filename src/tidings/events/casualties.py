@@ -17,8 +17,26 @@ from typing import Any
 
 import yaml
 
-_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?(?:-[A-Za-z]+(?:-[A-Za-z]+)*)?|[A-Za-z]+(?:['’-][A-Za-z]+)*|[^\sA-Za-z\d]")
-_STOPPERS = {".", ";", ":", "?", "!", "(", ")", "[", "]", "but", "while", "whereas", "after", "before", "when"}
+_TOKEN = re.compile(
+    r"\d[\d,]*(?:\.\d+)?(?:-[A-Za-z]+(?:-[A-Za-z]+)*)?|[A-Za-z]+(?:['’-][A-Za-z]+)*|[^\sA-Za-z\d]"
+)
+_STOPPERS = {
+    ".",
+    ";",
+    ":",
+    "?",
+    "!",
+    "(",
+    ")",
+    "[",
+    "]",
+    "but",
+    "while",
+    "whereas",
+    "after",
+    "before",
+    "when",
+}
 
 
 @lru_cache(maxsize=1)
@@ -36,6 +54,15 @@ def _lexicon() -> dict[str, Any]:
     data["_nonprecede"] = {w.lower() for w in data["non_count_preceders"]}
     data["_vague"] = sorted(((k.split(), v) for k, v in data["vague"].items()), key=lambda kv: -len(kv[0]))
     data["_quals"] = sorted((q.split() for q in data["qualifiers"]), key=len, reverse=True)
+    # Indexed by first word: the scanner tries only the phrases that can start at a token.
+    vague_first: dict[str, list[tuple[list[str], int]]] = {}
+    for words, v in data["_vague"]:
+        vague_first.setdefault(words[0], []).append((words, v))
+    quals_first: dict[str, list[list[str]]] = {}
+    for q in data["_quals"]:
+        quals_first.setdefault(q[0], []).append(q)
+    data["_vague_first"] = vague_first
+    data["_quals_first"] = quals_first
     return data
 
 
@@ -85,7 +112,13 @@ def _is_numword(w: str) -> bool:
     lex = _lexicon()
     parts = w.split("-")
     return all(p in lex["units"] or p in lex["tens"] or p in lex["scales"] for p in parts) and w not in (
-        "a", "an", "no", "none", "both", "pair", "single",
+        "a",
+        "an",
+        "no",
+        "none",
+        "both",
+        "pair",
+        "single",
     )
 
 
@@ -108,7 +141,7 @@ def _numbers(toks: list[_Tok]) -> list[_Num]:
     i = 0
     while i < len(toks):
         start = i
-        for q in lex["_quals"]:
+        for q in lex["_quals_first"].get(toks[i].low, ()):
             if _match_seq(toks, i, q):
                 i += len(q)
                 break
@@ -116,7 +149,7 @@ def _numbers(toks: list[_Tok]) -> list[_Num]:
         j = i
         if i < len(toks):
             low = toks[i].low
-            for words, v in lex["_vague"]:
+            for words, v in lex["_vague_first"].get(low, ()):
                 if _match_seq(toks, i, words):
                     value, j = v, i + len(words)
                     if j < len(toks) and toks[j].low == "of":
@@ -131,9 +164,15 @@ def _numbers(toks: list[_Tok]) -> list[_Num]:
                     value, j = _digit_value(low), i + 1
                 elif _is_numword(low):
                     k = i
-                    while k < len(toks) and (_is_numword(toks[k].low) or (toks[k].low == "and" and k > i
-                                                                         and k + 1 < len(toks)
-                                                                         and _is_numword(toks[k + 1].low))):
+                    while k < len(toks) and (
+                        _is_numword(toks[k].low)
+                        or (
+                            toks[k].low == "and"
+                            and k > i
+                            and k + 1 < len(toks)
+                            and _is_numword(toks[k + 1].low)
+                        )
+                    ):
                         k += 1
                     value, j = _word_value([t.low for t in toks[i:k]]), k
                 elif low in ("a", "an", "one", "single"):
@@ -147,10 +186,16 @@ def _numbers(toks: list[_Tok]) -> list[_Num]:
             continue
         follower = toks[j].low if j < len(toks) else ""
         prev = toks[start - 1].low if start > 0 else ""
-        is_date = prev in lex["_nonfollow"] or (value >= 1900 and value <= 2100 and follower not in lex["_persons"])
+        is_date = prev in lex["_nonfollow"] or (
+            value >= 1900 and value <= 2100 and follower not in lex["_persons"]
+        )
         # "battalion 101 was hit": a label. Only digits after such words; "and two soldiers" still counts.
-        is_label = start == i and prev in lex["_nonprecede"] and toks[i].low[:1].isdigit() and prev not in (
-            "and", "of", "to", "from", "since", "until")
+        is_label = (
+            start == i
+            and prev in lex["_nonprecede"]
+            and toks[i].low[:1].isdigit()
+            and prev not in ("and", "of", "to", "from", "since", "until")
+        )
         is_age = "-" in toks[j - 1].low and toks[j - 1].low[:1].isdigit()
         if follower in lex["_nonfollow"] or is_date or is_age or is_label:
             i = j
@@ -200,14 +245,19 @@ def _subset_mask(toks: list[_Tok]) -> set[int]:
     """Token indexes inside "including ..." / "among them ..." appositions (subsets of a count)."""
     masked: set[int] = set()
     for i, t in enumerate(toks):
-        if t.low in ("including", "among") or (t.low == "of" and i + 1 < len(toks) and toks[i + 1].low == "whom"):
+        if t.low in ("including", "among") or (
+            t.low == "of" and i + 1 < len(toks) and toks[i + 1].low == "whom"
+        ):
             k = i + 1
-            while k < len(toks) and toks[k].low not in (",", ";", ".", ")", "]", "were", "was", "and") :
+            while k < len(toks) and toks[k].low not in (",", ";", ".", ")", "]", "were", "was", "and"):
                 masked.add(k)
                 k += 1
             # "including three children and four soldiers": keep masking across "and" + number.
-            while k < len(toks) and toks[k].low == "and" and k + 1 < len(toks) and (
-                _digit_value(toks[k + 1].low) is not None or _is_numword(toks[k + 1].low)
+            while (
+                k < len(toks)
+                and toks[k].low == "and"
+                and k + 1 < len(toks)
+                and (_digit_value(toks[k + 1].low) is not None or _is_numword(toks[k + 1].low))
             ):
                 k += 1
                 while k < len(toks) and toks[k].low not in (",", ";", ".", ")", "]", "were", "was", "and"):
@@ -237,17 +287,52 @@ def _links(text: str) -> list[_Link]:
     used: set[int] = set()
     for k, t in enumerate(toks):
         low = t.low
-        kind = ("fatal" if low in lex["_fatal"] else "injury" if low in lex["_injury"]
-                else "both" if low in lex["_both"] else "toll" if low == "toll" else None)
+        kind = (
+            "fatal"
+            if low in lex["_fatal"]
+            else "injury"
+            if low in lex["_injury"]
+            else "both"
+            if low in lex["_both"]
+            else "toll"
+            if low == "toll"
+            else None
+        )
         if kind is None:
             continue
-        if low in ("body", "bodies") and not _match_seq(toks, k + 1, ["of"]) and not (
-            k > 0 and toks[k - 1].low in ("the", "dead", "more")
-        ) and not any(_match_seq(toks, k + 1, w.split()) for w in ("were found", "was found", "were recovered",
-                                                                      "were discovered", "found")):
+        if (
+            low in ("body", "bodies")
+            and not _match_seq(toks, k + 1, ["of"])
+            and not (k > 0 and toks[k - 1].low in ("the", "dead", "more"))
+            and not any(
+                _match_seq(toks, k + 1, w.split())
+                for w in ("were found", "was found", "were recovered", "were discovered", "found")
+            )
+        ):
             continue
         found: _Num | None = None
         prev = toks[k - 1].low if k > 0 else ""
+        if low in ("killing", "killings", "death") and prev in (
+            "the",
+            "a",
+            "with",
+            "following",
+            "after",
+            "for",
+            "over",
+            "of",
+            "against",
+            "in",
+            "his",
+            "her",
+        ):
+            # A nominal mention ("charged with the killing of", "after the death of") unless it gives a count.
+            n = by_start.get(k + 2) if _match_seq(toks, k + 1, ["of"]) else None
+            if n is None or n.i in used:
+                continue
+            used.add(n.i)
+            links.append(_Link("fatal", n.value, t.start, toks[n.j - 1].end, n.i))
+            continue
         if kind == "toll":
             for n in nums:
                 if k < n.i <= k + 6 and n.i not in masked:
@@ -261,9 +346,25 @@ def _links(text: str) -> list[_Link]:
                 if n is not None and (off == 1 or toks[k + 1].low in ("off", "at", "about", "around")):
                     found = n
                     break
-            if found is None and k + 2 < len(toks) and toks[k + 1].low in ("a", "an") and toks[k + 2].low not in (
-                "total", "number", "few", "dozen", "couple", "handful", "lot", "result", "series",
-            ) and (k + 1) not in masked and toks[k + 2].text[:1].isalpha():
+            if (
+                found is None
+                and k + 2 < len(toks)
+                and toks[k + 1].low in ("a", "an")
+                and toks[k + 2].low
+                not in (
+                    "total",
+                    "number",
+                    "few",
+                    "dozen",
+                    "couple",
+                    "handful",
+                    "lot",
+                    "result",
+                    "series",
+                )
+                and (k + 1) not in masked
+                and toks[k + 2].text[:1].isalpha()
+            ):
                 # "killed a Fulani pastoralist": the object of an active casualty verb is one person.
                 found = _Num(k + 1, k + 3, 1)
         if found is None and kind != "fatal_toll":
@@ -279,8 +380,15 @@ def _links(text: str) -> list[_Link]:
         if found is None or found.i in used:
             continue
         used.add(found.i)
-        links.append(_Link(kind, found.value, min(toks[found.i].start, t.start), max(toks[found.j - 1].end, t.end),
-                           found.i))
+        links.append(
+            _Link(
+                kind,
+                found.value,
+                min(toks[found.i].start, t.start),
+                max(toks[found.j - 1].end, t.end),
+                found.i,
+            )
+        )
     return links
 
 
@@ -297,8 +405,11 @@ def parse_casualties(sentence: str) -> tuple[int | None, int | None, str | None]
     tolls = [lk.value for lk in links if lk.kind == "fatal_toll"]
     injury = [lk.value for lk in links if lk.kind == "injury" or (lk.kind == "both" and lk.value == 0)]
     # "N casualties" mixes dead and wounded: only its zero is informative about fatalities.
-    fatal = [v for lk, v in zip([lk for lk in links if lk.kind in ("fatal", "both")], fatal, strict=True)
-             if lk.kind == "fatal" or v == 0]
+    fatal = [
+        v
+        for lk, v in zip([lk for lk in links if lk.kind in ("fatal", "both")], fatal, strict=True)
+        if lk.kind == "fatal" or v == 0
+    ]
     fatalities: int | None = sum(fatal) if fatal else None
     if tolls:
         fatalities = max(max(tolls), fatalities or 0)

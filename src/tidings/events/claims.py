@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from tidings.events.attribution import (
     Found,
-    _disclaimer_spans,
     attribute_sentence,
+    attributes,
     doc_info,
     lexicon,
     main_found,
@@ -40,6 +40,7 @@ class ClaimSpan:
     stance: str  # asserts | denies | disputes | unverified
     about: str | None  # short key of what it is about (head noun/entity), for linking
     content_lemmas: frozenset[str] = frozenset()  # content words of the claim, for linking
+    doc_id: str | None = None  # set when claims of several documents are linked together: offsets are per document
 
 
 def _overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
@@ -79,9 +80,9 @@ def _about(tokens: list[Token]) -> str | None:
     return None
 
 
-def _is_pure_disclaimer(sent: Span, f: Found | None) -> bool:
+def _is_pure_disclaimer(disclaimers: list[tuple[int, int]], f: Found | None) -> bool:
     """"CBS News cannot independently verify the group's claims": a note on other claims, not one."""
-    return bool(_disclaimer_spans(sent.text, sent.start_char)) and (f is None or f.content is None)
+    return bool(disclaimers) and (f is None or f.content is None)
 
 
 def extract_claims(doc: Doc, *, skip_spans: Sequence[tuple[int, int]] = ()) -> list[ClaimSpan]:
@@ -92,7 +93,7 @@ def extract_claims(doc: Doc, *, skip_spans: Sequence[tuple[int, int]] = ()) -> l
         if _overlaps(sent.start_char, sent.end_char, skip_spans):
             continue
         f = main_found(info.found[idx], sent)
-        if _is_pure_disclaimer(sent, f):
+        if _is_pure_disclaimer(info.disclaimers[idx], f):
             continue
         att = attribute_sentence(doc, sent.start_char, sent.end_char)
         text = sent.text.rstrip()
@@ -104,11 +105,11 @@ def extract_claims(doc: Doc, *, skip_spans: Sequence[tuple[int, int]] = ()) -> l
             continue
         # the outlet reports the sentence, but a clause inside it is someone's claim
         # ("The attack, which Russia blamed on Ukraine, killed five")
-        inner = [g for g in info.found[idx] if g.speaker is not None and g.content is not None]
+        inner = [g for g in info.found[idx] if g.speaker is not None and g.content is not None and attributes(g)]
         if inner:
             g = min(inner, key=lambda g: lexicon().rank[g.status])
             claims.append(_claim(
-                sent, text, g, doc.text[g.speaker[0] : g.speaker[1]], doc.text[g.cue_ext[0] : g.cue_ext[1]],
+                sent, text, g, info.text[g.speaker[0] : g.speaker[1]], info.text[g.cue_ext[0] : g.cue_ext[1]],
                 _STANCE_BY_STATUS.get(g.status, g.stance),
             ))
     return claims
@@ -125,8 +126,21 @@ def _claim(sent: Span, text: str, f: Found | None, source: str | None, cue: str,
     )
 
 
-def _norm_source(source: str | None) -> str:
-    return re.sub(r"^(?:the|a)\s+", "", (source or "").lower()).strip()
+_PRONOUN_SOURCES = frozenset({"he", "she", "it", "they", "we", "i", "you", "who", "which", "that"})
+
+
+def _name_words(source: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Z][\w'\u2019.-]+", source) if w.lower() not in ("the", "a")}
+
+
+def _same_source(a: str | None, b: str | None) -> bool:
+    """"Nebenzia" and "Vassily Nebenzia", "Joan Donoghue" and "the court's president, Judge Joan Donoghue"."""
+    na = re.sub(r"^(?:the|a)\s+", "", (a or "").lower()).strip()
+    nb = re.sub(r"^(?:the|a)\s+", "", (b or "").lower()).strip()
+    if na == nb:
+        return True
+    wa, wb = _name_words(a or ""), _name_words(b or "")
+    return bool(wa and wb) and (wa <= wb or wb <= wa)
 
 
 def _jaccard(a: ClaimSpan, b: ClaimSpan) -> float:
@@ -157,9 +171,9 @@ def _linked(a: ClaimSpan, b: ClaimSpan, adjacent: bool) -> bool:
         return same or (adjacent and _jaccard(a, b) > 0)
     if "unverified" in (a.stance, b.stance):
         return False  # nobody vouches for one of them: nothing to oppose
-    if _opposing_sides(a, b) or _contrasts(b):
+    if _contrasts(b):
         return same or adjacent
-    return False
+    return same and _opposing_sides(a, b)
 
 
 def contradictions(claims: Sequence[ClaimSpan]) -> list[tuple[int, int]]:
@@ -168,9 +182,11 @@ def contradictions(claims: Sequence[ClaimSpan]) -> list[tuple[int, int]]:
     for i, a in enumerate(claims):
         for j in range(i + 1, len(claims)):
             b = claims[j]
-            if _norm_source(a.attributed_to) == _norm_source(b.attributed_to):
+            if a.attributed_to is None or b.attributed_to is None or _same_source(a.attributed_to, b.attributed_to):
                 continue
-            adjacent = j == i + 1 and b.start - a.end <= _NEAR_CHARS
+            if {a.attributed_to.lower(), b.attributed_to.lower()} & _PRONOUN_SOURCES:
+                continue  # an unresolved pronoun may be either speaker
+            adjacent = j == i + 1 and a.doc_id == b.doc_id and 0 <= b.start - a.end <= _NEAR_CHARS
             if _linked(a, b, adjacent):
                 pairs.append((i, j))
     return pairs

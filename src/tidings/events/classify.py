@@ -22,6 +22,8 @@ import yaml
 _FLAGS = re.IGNORECASE
 # Names (actors) are matched case-sensitively so "IS" and "PDF" do not match ordinary words.
 _CASE_SENSITIVE = {"non_state_actor", "place_object"}
+# Rules weaker than this need a place, time or number in the sentence to count as a specific event.
+_SPECIFIC_BELOW = 0.7
 _CLAUSE_BREAK = re.compile(r"[.;!?]|\b(but|while|whereas|although|however)\b", _FLAGS)
 
 
@@ -44,6 +46,7 @@ class _Rule:
     none: tuple[str, ...]
     before: tuple[str, ...]
     precedes: tuple[str, ...]
+    after: tuple[str, ...]
     confidence: float
     civilian_targeting: bool | None
 
@@ -56,7 +59,11 @@ class _Lexicon:
     hypothetical: re.Pattern[str]
     background: re.Pattern[str]
     negation: re.Pattern[str]
+    past_year: re.Pattern[str]
     topic: re.Pattern[str]
+    protest_followup: re.Pattern[str]
+    specific: re.Pattern[str]
+    generic_present: re.Pattern[str]
     upgrades: tuple[tuple[frozenset[str], str, frozenset[str], tuple[str, ...]], ...]
     categories: dict[str, re.Pattern[str]]
     sub_to_type: dict[str, str]
@@ -82,13 +89,23 @@ def _lexicon() -> _Lexicon:
     }
     rules = []
     for r in lex["rules"]:
-        for key in ("any", "all", "none", "before", "precedes"):
+        for key in ("any", "all", "none", "before", "precedes", "after"):
             for cue in r.get(key, []):
                 if cue not in cues:
                     raise ValueError(f"event_lexicon.yaml: rule {r['sub']!r} names unknown cue {cue!r}")
-        rules.append(_Rule(r["sub"], tuple(r["any"]), tuple(r.get("all", [])), tuple(r.get("none", [])),
-                           tuple(r.get("before", [])), tuple(r.get("precedes", [])), float(r["confidence"]),
-                           r.get("civilian_targeting")))
+        rules.append(
+            _Rule(
+                r["sub"],
+                tuple(r["any"]),
+                tuple(r.get("all", [])),
+                tuple(r.get("none", [])),
+                tuple(r.get("before", [])),
+                tuple(r.get("precedes", [])),
+                tuple(r.get("after", [])),
+                float(r["confidence"]),
+                r.get("civilian_targeting"),
+            )
+        )
     sub_to_type: dict[str, str] = {}
     sub_info: dict[str, dict[str, Any]] = {}
     for etype, body in taxonomy()["event_types"].items():
@@ -106,9 +123,15 @@ def _lexicon() -> _Lexicon:
         hypothetical=re.compile(blockers["hypothetical_before"], _FLAGS),
         background=re.compile(blockers["background"], _FLAGS),
         negation=re.compile(blockers["negation"], _FLAGS),
+        past_year=re.compile(blockers["past_year"], _FLAGS),
         topic=re.compile(blockers["topic"], _FLAGS),
-        upgrades=tuple((frozenset(u["from"]), u["to"], frozenset(u.get("when", [])), tuple(u.get("when_cue", [])))
-                       for u in lex.get("upgrades", [])),
+        protest_followup=re.compile(blockers["protest_followup"]),
+        specific=re.compile(blockers["specific"], _FLAGS),
+        generic_present=re.compile(blockers["generic_present"], _FLAGS),
+        upgrades=tuple(
+            (frozenset(u["from"]), u["to"], frozenset(u.get("when", [])), tuple(u.get("when_cue", [])))
+            for u in lex.get("upgrades", [])
+        ),
         categories={k: re.compile(v, _FLAGS) for k, v in lex["background_categories"].items()},
         sub_to_type=sub_to_type,
         sub_info=sub_info,
@@ -126,18 +149,18 @@ def sub_event_types() -> list[str]:
 
 def _governed(sentence: str, start: int, lex: _Lexicon) -> bool:
     """True when modality or negation governs the trigger at `start` (same clause, just before it)."""
-    prefix = sentence[max(0, start - 60):start]
+    prefix = sentence[max(0, start - 60) : start]
     breaks = list(_CLAUSE_BREAK.finditer(prefix))
     if breaks:
-        prefix = prefix[breaks[-1].end():]
+        prefix = prefix[breaks[-1].end() :]
     return bool(lex.hypothetical.search(prefix) or lex.negation.search(prefix[-20:]))
 
 
 def _subject_before(sentence: str, start: int, cue: re.Pattern[str]) -> bool:
-    prefix = sentence[max(0, start - 100):start]
+    prefix = sentence[max(0, start - 100) : start]
     breaks = list(_CLAUSE_BREAK.finditer(prefix))
     if breaks:
-        prefix = prefix[breaks[-1].end():]
+        prefix = prefix[breaks[-1].end() :]
     return cue.search(prefix) is not None
 
 
@@ -147,7 +170,9 @@ def _civilian_targeting(rule: _Rule, sentence: str, lex: _Lexicon) -> bool:
     if lex.sub_to_type[rule.sub] != "Explosions/Remote violence":
         return False
     # Remote violence counts as targeting civilians only when civilians, not soldiers, were hit.
-    return bool(lex.cues["civilian_target"].search(sentence)) and not lex.cues["military_target"].search(sentence)
+    return bool(lex.cues["civilian_target"].search(sentence)) and not lex.cues["military_target"].search(
+        sentence
+    )
 
 
 def classify_sentence(sentence: str, context: str = "") -> EventCoding | None:
@@ -159,6 +184,8 @@ def classify_sentence(sentence: str, context: str = "") -> EventCoding | None:
     if not sentence.strip():
         return None
     lex = _lexicon()
+    if sentence.rstrip().endswith("?") or lex.past_year.search(sentence):
+        return None  # questions and recaps of dated past events ("The 2004 bombing ...") are not reports
     background = [m.start() for m in lex.background.finditer(sentence)]
     masked = _topic_spans(sentence, lex)
     matches: dict[str, list[re.Match[str]]] = {}
@@ -166,8 +193,11 @@ def classify_sentence(sentence: str, context: str = "") -> EventCoding | None:
     def all_matches(name: str) -> list[re.Match[str]]:
         # Each cue runs at most once per sentence; matches inside a protest's topic are dropped.
         if name not in matches:
-            matches[name] = [m for m in lex.cues[name].finditer(sentence)
-                             if name == "protest" or not _inside(m.start(), masked)]
+            matches[name] = [
+                m
+                for m in lex.cues[name].finditer(sentence)
+                if name == "protest" or not _inside(m.start(), masked)
+            ]
         return matches[name]
 
     def find(name: str) -> re.Match[str] | None:
@@ -177,17 +207,29 @@ def classify_sentence(sentence: str, context: str = "") -> EventCoding | None:
     for rule in lex.rules:
         if any(find(c) for c in rule.none):
             continue
-        if not all(find(c) or (c in lex.inheritable and context and lex.cues[c].search(context))
-                   for c in rule.all):
+        if not all(
+            find(c) or (c in lex.inheritable and context and lex.cues[c].search(context)) for c in rule.all
+        ):
             continue
+        inherited = any(not find(c) for c in rule.all)
         trigger = _first_trigger(sentence, rule, lex, all_matches)
         if trigger is None:
             continue
         start, end = trigger
         if any((m := find(c)) is not None and m.start() < start for c in rule.precedes):
             continue
+        if rule.after and not any(m.start() >= end for c in rule.after for m in all_matches(c)):
+            continue  # the cue must follow the trigger (its object), e.g. the victim of a shooting
         if any(b < end and not _CLAUSE_BREAK.search(sentence, b, start) for b in background):
             return None  # a recap or policy sentence ("Since the 2022 invasion, Russia has fired ...")
+        if rule.confidence < _SPECIFIC_BELOW and not inherited and not lex.specific.search(sentence):
+            return None  # no place, time or number: a generic statement, not a reported incident
+        if rule.confidence < _SPECIFIC_BELOW - 0.2 and any(
+            lex.categories[c].search(sentence) for c in ("NATURAL_DISASTER", "MAN_MADE_DISASTER")
+        ):
+            return None  # "the cyclone displaced 3,000 people": a weak cue inside a disaster report
+        if lex.generic_present.search(sentence, max(0, start - 30), end):
+            return None  # habitual present ("they kill people"), not a dated incident
         return EventCoding(
             event_type=lex.sub_to_type[rule.sub],
             sub_event_type=rule.sub,
@@ -204,8 +246,15 @@ def _topic_spans(sentence: str, lex: _Lexicon) -> list[tuple[int, int]]:
     """Spans naming what a protest is about ("protested against the shelling"): not events themselves."""
     first = lex.cues["protest"].search(sentence)
     if first is None:
-        return []
+        # "They demanded the arrest of the governor." after a protest sentence: all of it is topic.
+        followup = lex.protest_followup.search(sentence)
+        return [(followup.end(), len(sentence))] if followup else []
     return [(m.start(), m.end()) for m in lex.topic.finditer(sentence, first.start())]
+
+
+def topic_spans(sentence: str) -> list[tuple[int, int]]:
+    """Character spans of a protest sentence that name what the protest is about."""
+    return _topic_spans(sentence, _lexicon())
 
 
 def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
@@ -229,12 +278,20 @@ def recode(coding: EventCoding, sub_event_type: str) -> EventCoding:
     flag = lex.sub_info[sub_event_type].get("civilian_targeting", False) or (
         coding.civilian_targeting and lex.sub_to_type[sub_event_type] == coding.event_type
     )
-    return EventCoding(lex.sub_to_type[sub_event_type], sub_event_type, coding.confidence, coding.trigger,
-                       coding.trigger_start, coding.trigger_end, bool(flag))
+    return EventCoding(
+        lex.sub_to_type[sub_event_type],
+        sub_event_type,
+        coding.confidence,
+        coding.trigger,
+        coding.trigger_start,
+        coding.trigger_end,
+        bool(flag),
+    )
 
 
-def _first_trigger(sentence: str, rule: _Rule, lex: _Lexicon,
-                   all_matches: Callable[[str], list[re.Match[str]]]) -> tuple[int, int] | None:
+def _first_trigger(
+    sentence: str, rule: _Rule, lex: _Lexicon, all_matches: Callable[[str], list[re.Match[str]]]
+) -> tuple[int, int] | None:
     """Earliest trigger match of the rule that is not hypothetical and has the required subject."""
     best: tuple[int, int] | None = None
     for name in rule.any:
@@ -243,7 +300,9 @@ def _first_trigger(sentence: str, rule: _Rule, lex: _Lexicon,
                 break
             if _governed(sentence, m.start(), lex):
                 continue
-            if rule.before and not any(_subject_before(sentence, m.start(), lex.cues[c]) for c in rule.before):
+            if rule.before and not any(
+                _subject_before(sentence, m.start(), lex.cues[c]) for c in rule.before
+            ):
                 continue
             best = (m.start(), m.end())
             break

@@ -41,14 +41,10 @@ class Role:
     end: int | None
 
 
-@lru_cache(maxsize=8)
-def _militaries(registry: ActorRegistry) -> dict[str, Actor]:
-    """Country ISO2 -> its main military, the actor a bare country name codes as when it acts."""
-    out: dict[str, Actor] = {}
-    for actor in sorted(registry, key=lambda a: a.actor_id):
-        if actor.inter == 1 and actor.country and actor.name.startswith("Military Forces of"):
-            out.setdefault(actor.country, actor)
-    return out
+@lru_cache(maxsize=256)
+def _military(registry: ActorRegistry, country: str) -> Actor | None:
+    """The force a bare country name codes as when it acts ("Russia fired missiles")."""
+    return registry.state_force(country)
 
 
 def _actor_of(m: Mention, registry: ActorRegistry, country_of: dict[tuple[int, int], str]) -> Actor | None:
@@ -63,7 +59,7 @@ def _actor_of(m: Mention, registry: ActorRegistry, country_of: dict[tuple[int, i
             place = Gazetteer.load().demonym(m.text)  # "Israeli airstrikes" -> Israel
             cc = place.country_code if place else None
         if cc:
-            return _militaries(registry).get(cc)
+            return _military(registry, cc)
     return None
 
 

@@ -41,6 +41,9 @@ GENERIC = {
     "protesters": ("Protesters", "protesters", 6),
     "rioters": ("Rioters", "rioters", 5),
     "unidentified armed group": ("Unidentified Armed Group", "armed_group", 3),
+    "unidentified gang": ("Unidentified Gang", "armed_group", 3),
+    "unidentified communal militia": ("Unidentified Communal Militia", "militia", 4),
+    "unidentified tribal militia": ("Unidentified Tribal Militia", "militia", 4),
 }
 GENERIC_SYNONYMS = {
     "civilian": "civilians",
@@ -52,6 +55,17 @@ GENERIC_SYNONYMS = {
     "unidentified": "unidentified armed group",
     "unknown armed group": "unidentified armed group",
 }
+
+
+# "Civilians (Ukraine)", "Unidentified Armed Group (Myanmar)": ACLED's generic actor names.
+_GENERIC_NAME = re.compile(
+    r"^(Civilians|Protesters|Rioters|Unidentified (?:Armed Group|Gang|Communal Militia|Tribal Militia)) \((.+)\)$",
+    re.IGNORECASE,
+)
+
+
+# The period in an ACLED state-force name: "(2000-)" open, "(2000-2024)" closed; nothing may follow.
+_PERIOD = re.compile(r"\((\d{4})-(\d{4})?\)$")
 
 
 def slug(text: str) -> str:
@@ -77,6 +91,14 @@ class Actor:
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
 
+    def inter_in(self, event_country: str | None) -> int | None:
+        """ACLED's inter code for an event in `event_country` (ISO2): a state force acting outside
+        its own country is coded 8, external/other forces ("Military Forces of Russia (2000-)" in
+        Ukraine)."""
+        if self.inter == 1 and event_country and self.country and event_country.upper() != self.country:
+            return 8
+        return self.inter
+
 
 def _actor_id(name: str, wikidata: str | None) -> str:
     return f"wd:{wikidata}" if wikidata else "tid:" + slug(name)
@@ -84,8 +106,9 @@ def _actor_id(name: str, wikidata: str | None) -> str:
 
 def _parse_entry(raw: dict[str, Any], source: str) -> Actor:
     name = str(raw["name"]).strip()
-    kind = str(raw.get("kind", "organisation"))
-    if kind not in KINDS:
+    # An entry without a kind may only extend an actor that has one (see ActorRegistry._add).
+    kind = str(raw.get("kind") or "")
+    if kind and kind not in KINDS:
         raise ValueError(f"{source}: actor {name!r} has unknown kind {kind!r}")
     inter = raw.get("inter")
     wikidata = raw.get("wikidata") or None
@@ -138,6 +161,8 @@ class ActorRegistry:
             (self._by_name[name_key(n)] for n in actor.names() if name_key(n) in self._by_name), None
         )
         if existing is None:
+            if not actor.kind:
+                actor = replace(actor, kind="organisation")
             self.actors[actor.actor_id] = actor
             for n in actor.names():
                 self._by_name.setdefault(name_key(n), actor.actor_id)
@@ -153,9 +178,15 @@ class ActorRegistry:
             wikidata=actor.wikidata or old.wikidata,
             parent=actor.parent or old.parent,
         )
-        self.actors[existing] = merged
+        # A QID given by a later file makes the id "wd:Q…", as for any actor with a QID.
+        new_id = _actor_id(merged.name, merged.wikidata)
+        if new_id != existing:
+            del self.actors[existing]
+            merged = replace(merged, actor_id=new_id)
+            self._by_name = {k: (new_id if v == existing else v) for k, v in self._by_name.items()}
+        self.actors[new_id] = merged
         for n in actor.names():
-            self._by_name.setdefault(name_key(n), existing)
+            self._by_name.setdefault(name_key(n), new_id)
 
     def _index(self) -> None:
         self._exact: dict[str, set[str]] = defaultdict(set)
@@ -191,6 +222,15 @@ class ActorRegistry:
         aid = self._by_canonical.get(canonical)
         return self.actors[aid] if aid else None
 
+    def known_names(self) -> dict[str, str]:
+        """Every name and alias -> canonical name: the `known` argument of `aliases.group_names`."""
+        out: dict[str, str] = {}
+        for a in sorted(self.actors.values(), key=lambda x: x.actor_id):
+            for n in a.names():
+                if len(self._exact[name_key(n)]) == 1:
+                    out.setdefault(n, a.name)
+        return out
+
     def ambiguous_aliases(self) -> dict[str, set[str]]:
         """Normalised aliases that name more than one actor (lookup returns None for them)."""
         return {k: v for k, v in self._exact.items() if len(v) > 1}
@@ -199,6 +239,9 @@ class ActorRegistry:
         """Exact match on the normalised alias, then guarded fuzzy match; None when ambiguous."""
         if not name or not name.strip():
             return None
+        generic = _GENERIC_NAME.match(name.strip())
+        if generic:
+            return self.generic(generic.group(1), generic.group(2))
         hits = self._exact.get(name_key(name))
         if hits:
             return self.actors[next(iter(hits))] if len(hits) == 1 else None
@@ -218,6 +261,25 @@ class ActorRegistry:
             if same_entity(name, alias):
                 found |= self._alias_owner[alias]
         return self.actors[next(iter(found))] if len(found) == 1 else None
+
+    def state_force(self, country: str, branch: str = "Military") -> Actor | None:
+        """The current "Military Forces of X (YYYY-)" (or `branch="Police"`) of an ISO2 country:
+        the actor a bare country name codes as when it acts ("Russia struck Kharkiv"). Among
+        several periods the open-ended one with the latest start year wins; sub-units
+        ("... Air Force") never do."""
+        prefix = f"{branch} Forces of"
+        best: tuple[int, str] | None = None
+        found: Actor | None = None
+        for a in self.actors.values():
+            if a.country != country.upper() or a.inter != 1 or a.parent or not a.name.startswith(prefix):
+                continue
+            period = _PERIOD.search(a.name)
+            if period is None or period.group(2):
+                continue  # no period, or a closed one ("(2000-2024)")
+            key = (int(period.group(1)), a.actor_id)
+            if best is None or key > best:
+                best, found = key, a
+        return found
 
     def acled_actor(self, actor: Actor) -> Actor | None:
         """The ACLED actor an entry codes as: itself when it has an inter code, else its nearest
@@ -247,6 +309,19 @@ class ActorRegistry:
             return country.strip()
         return getattr(rec, "common_name", None) or rec.name
 
+    def country_code(self, country: str) -> str | None:
+        """ISO2 code of an ISO2 code or a country name (ACLED or ISO spelling); None if unknown."""
+        text = country.strip()
+        if len(text) == 2:
+            return text.upper()
+        by_acled = {n.lower(): c for c, n in self._country_names.items()}
+        if text.lower() in by_acled:
+            return by_acled[text.lower()]
+        try:
+            return pycountry.countries.lookup(text).alpha_2
+        except LookupError:
+            return None
+
     def generic(self, role: str, country: str | None) -> Actor:
         """ACLED's generic actors: "Civilians (Ukraine)", "Protesters (Russia)",
         "Rioters (Sudan)", "Unidentified Armed Group (Myanmar)"."""
@@ -254,18 +329,8 @@ class ActorRegistry:
         if key not in GENERIC:
             raise ValueError(f"unknown generic actor role {role!r}; expected one of {sorted(GENERIC)}")
         base, kind, inter = GENERIC[key]
-        iso2: str | None = None
-        if country:
-            cname = self.country_name(country)
-            try:
-                iso2 = pycountry.countries.lookup(country.strip()).alpha_2 if len(country.strip()) != 2 else (
-                    country.strip().upper()
-                )
-            except LookupError:
-                iso2 = next((c for c, n in self._country_names.items() if n == cname), None)
-            name = f"{base} ({cname})"
-        else:
-            name = base
+        iso2 = self.country_code(country) if country else None
+        name = f"{base} ({self.country_name(country)})" if country else base
         return Actor(
             actor_id="tid:" + slug(name), name=name, aliases=(), kind=kind, inter=inter, country=iso2,
             wikidata=None,

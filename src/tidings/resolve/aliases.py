@@ -35,6 +35,7 @@ class NameRules:
     letter_rules: tuple[tuple[re.Pattern[str], str], ...]
     fuzzy_word_ratio: float
     fuzzy_min_len: int
+    generic_words: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -49,33 +50,46 @@ def rules() -> NameRules:
         letter_rules=tuple((re.compile(a), b) for a, b in raw.get("letter_rules", [])),
         fuzzy_word_ratio=float(raw.get("fuzzy_word_ratio", 90)),
         fuzzy_min_len=int(raw.get("fuzzy_min_len", 6)),
+        generic_words=frozenset(_skeleton_raw(str(w), raw) for w in raw.get("generic_words", [])),
     )
 
 
+def _skeleton_raw(word: str, raw: dict[str, Any]) -> str:
+    """The letter-folded form of a configuration word (rules() is not built yet)."""
+    word = (raw.get("variants") or {}).get(word, word)
+    for a, b in raw.get("letter_rules", []):
+        word = re.sub(a, b, word)
+    return word
+
+
 @lru_cache(maxsize=1)
-def _descriptors() -> tuple[tuple[tuple[str, ...], ...], frozenset[str], tuple[str, ...]]:
+def _descriptors() -> tuple[tuple[tuple[str, ...], ...], frozenset[str], tuple[str, ...], frozenset[str]]:
     raw: dict[str, Any] = yaml.safe_load(
         resources.files("tidings.data").joinpath("actors_names.yaml").read_text(encoding="utf-8")
     )
     nouns = tuple(sorted((tuple(str(n).split()) for n in raw.get("descriptor_nouns", [])), key=len, reverse=True))
-    return nouns, frozenset(str(p) for p in raw.get("descriptor_prefixes", [])), tuple(
-        str(x) for x in raw.get("descriptor_prefix_suffixes", [])
+    return (
+        nouns,
+        frozenset(str(p) for p in raw.get("descriptor_prefixes", [])),
+        tuple(str(x) for x in raw.get("descriptor_prefix_suffixes", [])),
+        frozenset(str(x) for x in raw.get("descriptor_adjectives", [])),
     )
 
 
 def strip_descriptors(name: str) -> str:
     """"Iran-backed Hezbollah fighters" -> "Hezbollah": drop describing words around a name.
 
-    Only lower-case words are dropped, and never all of them, so "Rapid Support Forces" keeps
-    its capitalised "Forces" while "RSF forces" loses the lower-case one.
+    Only lower-case words (and listed describing adjectives such as "Islamist") are dropped, and
+    never all of them, so "Rapid Support Forces" keeps its capitalised "Forces" while "RSF forces"
+    loses the lower-case one.
     """
-    nouns, prefixes, suffixes = _descriptors()
+    nouns, prefixes, suffixes, adjectives = _descriptors()
     words = name.split()
     changed = True
     while changed and len(words) > 1:
         changed = False
         low = [w.lower() for w in words]
-        if low[0] in ("the", "a", "an") or low[0] in prefixes and words[0].islower() or (
+        if low[0] in ("the", "a", "an") or low[0] in adjectives or low[0] in prefixes and words[0].islower() or (
             "-" in words[0] and any(low[0].endswith(x) for x in suffixes)
         ):
             words, changed = words[1:], True
@@ -173,13 +187,25 @@ def _acronym_of(acronym: str, name: str) -> bool:
     return len(words) >= 3 and acronym.lower() in initials
 
 
+_PARTICLES = frozenset({"al", "el", "bin", "ibn", "bint", "von", "van", "der", "de", "da", "du", "la", "le", "ben", "abu"})
+
+
+def _proper(name: str) -> bool:
+    """Every word capitalised, apart from name particles ("Abdel Fattah al-Burhan")."""
+    for word in re.split(r"[\s-]+", name.strip()):
+        if word and word[0].isalpha() and not word[0].isupper() and word.lower() not in _PARTICLES:
+            return False
+    return True
+
+
 def same_entity(a: str, b: str) -> bool:
     """True when two names plausibly name the same entity.
 
     Rules, in order: equal normalised words in any order; words that align one to one with
     fuzzy word matching (same count); a full name and the same name with extra middle words
-    ("Yevgeny Viktorovich Prigozhin"), only when both have at least two words and share first and
-    last words; an acronym of three or more letters against the initials of a 3+ word name.
+    ("Yevgeny Viktorovich Prigozhin"), only when both have at least two words, share first and
+    last words and contain no generic organisation word ("International Energy Agency" is not the
+    "International Atomic Energy Agency"); an acronym of three or more letters against the initials of a 3+ word name.
     A one-word name never matches inside a longer name.
     """
     wa, wb = name_words(a), name_words(b)
@@ -195,7 +221,7 @@ def same_entity(a: str, b: str) -> bool:
     if len(wa) == len(wb):
         return _align(wa, wb)
     short, long = (wa, wb) if len(wa) < len(wb) else (wb, wa)
-    if len(short) < 2:
+    if len(short) < 2 or any(w in rules().generic_words for w in long) or not (_proper(a) and _proper(b)):
         return False
     return (
         same_word(short[0], long[0]) and same_word(short[-1], long[-1]) and _subsequence(short, long)
@@ -252,12 +278,24 @@ def group_names(names: Iterable[str], known: Mapping[str, str] | None = None) ->
     for members in by_canonical.values():
         for m in members[1:]:
             uf.union(members[0], m)
+    # Full names first; an acronym then joins a group only when every name it abbreviates is in
+    # that one group ("SNA" stays alone beside both the Syrian and the Somali National Army).
+    acronym_hits: dict[str, set[str]] = defaultdict(set)
     for block in _blocks(items).values():
         uniq = sorted(set(block))
         for i, x in enumerate(uniq):
             for y in uniq[i + 1 :]:
-                if uf.find(x) != uf.find(y) and same_entity(x, y):
+                if uf.find(x) == uf.find(y) or not same_entity(x, y):
+                    continue
+                x_acr, y_acr = bool(_ACRONYM.match(x.strip())), bool(_ACRONYM.match(y.strip()))
+                if x_acr != y_acr:
+                    acronym_hits[x if x_acr else y].add(y if x_acr else x)
+                else:
                     uf.union(x, y)
+    for acronym in sorted(acronym_hits):
+        roots = {uf.find(n) for n in acronym_hits[acronym]}
+        if len(roots) == 1:
+            uf.union(acronym, next(iter(acronym_hits[acronym])))
     groups: dict[str, list[str]] = defaultdict(list)
     for n in items:
         groups[uf.find(n)].append(n)

@@ -2,8 +2,10 @@
 
 Candidates come from compiled regexes (dates_lexicon); explicit dates ("March 3, 2024",
 "03/03/2024") are parsed by dateparser (cached); relative ones ("on Monday", "last month",
-"in December") are resolved here with the news convention: the most recent such day or month
-on or before publication, unless the sentence points forward ("will", "next", "scheduled").
+"in December") are resolved here with the news convention: a weekday is the most recent one on
+or before publication, a year-less month or day the most recent one unless the next is much
+nearer, and the sentence can say otherwise ("will", "scheduled", "by", a past-tense verb).
+Anaphoric dates ("the next day", "two days later") are resolved against the last date before them.
 
 Each result keeps its verbatim span and ACLED `time_precision` (1 day, 2 week, 3 month).
 Years, seasons, quarters, decades carry no ACLED precision: they are returned with
@@ -27,7 +29,6 @@ from tidings.resolve.dates_lexicon import Lexicon, lexicon, normalise
 __all__ = ["ResolvedDate", "as_mention", "find_dates", "resolve_expression"]
 
 _DATEPARSER_SETTINGS = {"PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["year"], "RETURN_AS_TIMEZONE_AWARE": False}
-_SENTENCE_BREAK = re.compile(r"[.!?;]\s|\n")
 _PREV_WORD = re.compile(r"([A-Za-z]+)\.?(\s*)$")
 _NEXT_WORD = re.compile(r"^\s+([A-Za-z]+)")
 
@@ -53,15 +54,25 @@ class _Ctx:
     standalone: bool  # the text is one expression: no context cues required
 
 
-def _as_date(published: dt.datetime | dt.date | None) -> dt.date | None:
+Published = dt.datetime | dt.date | str | None
+
+
+def _as_date(published: Published) -> dt.date | None:
+    """The publication day; an ISO 8601 string (Document.published) is accepted, a bad one is None."""
+    if isinstance(published, str):
+        try:
+            return dt.date.fromisoformat(published.strip()[:10])
+        except ValueError:
+            return None
     if isinstance(published, dt.datetime):
         return published.date()
     return published
 
 
 @lru_cache(maxsize=4096)
-def _parse_explicit(text: str) -> dt.date | None:
-    parsed = dateparser.parse(text, languages=["en"], settings=_DATEPARSER_SETTINGS)
+def _parse_explicit(text: str, date_order: str | None = None) -> dt.date | None:
+    settings = _DATEPARSER_SETTINGS | ({"DATE_ORDER": date_order} if date_order else {})
+    parsed = dateparser.parse(text, languages=["en"], settings=settings)
     return parsed.date() if parsed else None
 
 
@@ -129,11 +140,11 @@ def _day(ctx: _Ctx, m: re.Match[str], day: dt.date, relative: bool, pod: str | N
     return _span_result(ctx, m, day, 1, relative, (day, day), timex, start)
 
 
-def _week(ctx: _Ctx, m: re.Match[str], monday: dt.date, weekend: bool = False) -> ResolvedDate:
+def _week(ctx: _Ctx, m: re.Match[str], monday: dt.date, weekend: bool = False, relative: bool = True) -> ResolvedDate:
     if weekend:
         rng = (monday + dt.timedelta(days=5), monday + dt.timedelta(days=6))
-        return _span_result(ctx, m, monday, 2, True, rng, cal.week_timex(monday) + "-WE")
-    return _span_result(ctx, m, monday, 2, True, (monday, monday + dt.timedelta(days=6)), cal.week_timex(monday))
+        return _span_result(ctx, m, monday, 2, relative, rng, cal.week_timex(monday) + "-WE")
+    return _span_result(ctx, m, monday, 2, relative, (monday, monday + dt.timedelta(days=6)), cal.week_timex(monday))
 
 
 def _month(ctx: _Ctx, m: re.Match[str], year: int, month: int, mod: str | None, relative: bool) -> ResolvedDate:
@@ -160,9 +171,12 @@ def _r_explicit(ctx: _Ctx, m: re.Match[str], lex: Lexicon) -> ResolvedDate | Non
 
 
 def _r_numeric(ctx: _Ctx, m: re.Match[str], lex: Lexicon) -> ResolvedDate | None:
-    if m.group("sep") == "." and len(m.group("y")) == 2:
-        return None  # "1.5.20" is more likely a version or a score than a date
-    return _r_explicit(ctx, m, lex)
+    if m.group("sep") == ".":
+        if len(m.group("y")) == 2:
+            return None  # "1.5.20" is more likely a version or a score than a date
+        day = _parse_explicit(m.group(0), "DMY")  # dotted dates are European: 03.04.2024 is 3 April
+        return _day(ctx, m, day, False) if day else None
+    return _r_explicit(ctx, m, lex)  # slashes: dateparser's English default, month first unless > 12
 
 
 def _r_day_month(ctx: _Ctx, m: re.Match[str], lex: Lexicon) -> ResolvedDate | None:
@@ -284,7 +298,9 @@ def _r_unit(ctx: _Ctx, m: re.Match[str], lex: Lexicon) -> ResolvedDate | None:
 def _r_ago(ctx: _Ctx, m: re.Match[str], lex: Lexicon) -> ResolvedDate | None:
     n_text = normalise(m.group("n"))
     n = int(n_text) if n_text.isdigit() else lex.numbers.get(n_text)
-    if ctx.ref is None or n is None:  # "several days ago" stays vague
+    if n is None:  # "several days ago": vague, but in the past
+        return _span_result(ctx, m, None, None, True, None, "PAST_REF")
+    if ctx.ref is None:
         return _unresolved(ctx, m)
     unit, ref = m.group("unit").lower().rstrip("s"), ctx.ref
     if unit == "day":
@@ -326,8 +342,9 @@ def _r_century(ctx: _Ctx, m: re.Match[str], lex: Lexicon) -> ResolvedDate | None
 def _r_quarter(ctx: _Ctx, m: re.Match[str], lex: Lexicon) -> ResolvedDate | None:
     q = lex.ordinals[m.group("ord").lower()]
     rel = (m.group("rel") or "").lower()
-    if m.group("y"):
-        year, relative = int(m.group("y")), False
+    explicit = m.group("y") or m.group("y0")
+    if explicit:
+        year, relative = int(explicit), False
     elif ctx.ref is None:
         return _unresolved(ctx, m)
     else:
@@ -336,6 +353,8 @@ def _r_quarter(ctx: _Ctx, m: re.Match[str], lex: Lexicon) -> ResolvedDate | None
         year, relative = (ctx.ref.year if q <= current else ctx.ref.year - 1), True
         if rel == "next" and q <= current:
             year += 1
+        if rel in ("year-ago", "year-earlier"):
+            year -= 1
     return _span_result(ctx, m, None, None, relative, cal.quarter_range(year, q), f"{year:04d}-Q{q}")
 
 
@@ -346,11 +365,10 @@ def _r_fiscal_period(ctx: _Ctx, m: re.Match[str], lex: Lexicon) -> ResolvedDate 
     if ctx.ref is None:
         return _unresolved(ctx, m)
     # Results are reported for the quarter that ended last; "year-ago" is that quarter a year back.
-    year, quarter = cal.add_months(ctx.ref.year, cal.quarter_of(ctx.ref), -1 if rel != "current" else 0)
+    index = ctx.ref.year * 4 + cal.quarter_of(ctx.ref) - 1 - (0 if rel == "current" else 1)
+    year, quarter = index // 4, index % 4 + 1
     if m.group("ago") or rel in ("year-ago", "year-earlier", "year ago", "comparable", "corresponding"):
         year -= 1
-    if quarter > 4:
-        return None
     return _span_result(ctx, m, None, None, True, cal.quarter_range(year, quarter), f"{year:04d}-Q{quarter}")
 
 
@@ -448,22 +466,24 @@ def _resolve_anaphor(ctx: _Ctx, m: re.Match[str], anchor: ResolvedDate | None, l
     if anchor is None or anchor.range_start is None:
         return _unresolved(ctx, m)
     pod = lex.parts_of_day.get((m.groupdict().get("unit") or "").lower())
+    rel = anchor.relative  # "relative" means: depended on the publication date, through the anchor or not
     if unit == "day" and anchor.precision == 1 and anchor.value:
-        return _day(ctx, m, anchor.value + dt.timedelta(days=n), True, pod)
+        return _day(ctx, m, anchor.value + dt.timedelta(days=n), rel, pod)
     if unit == "week" and anchor.precision in (1, 2) and anchor.value:
-        return _week(ctx, m, cal.week_monday(anchor.value) + dt.timedelta(weeks=n))
+        return _week(ctx, m, cal.week_monday(anchor.value) + dt.timedelta(weeks=n), relative=rel)
     if unit == "month" and anchor.precision in (1, 2, 3) and anchor.value:
         year, month = cal.add_months(anchor.value.year, anchor.value.month, n)
-        return _month(ctx, m, year, month, None, True)
+        return _month(ctx, m, year, month, None, rel)
     if unit == "year":
-        return _year(ctx, m, anchor.range_start.year + n, True)
+        return _year(ctx, m, anchor.range_start.year + n, rel)
     return _unresolved(ctx, m)
 
 
 _RESOLVERS = {
     "iso": _r_explicit, "numeric": _r_numeric, "mdy": _r_day_month, "dmy": _r_day_month,
     "month_year": _r_month_year, "month": _r_month, "weekday": _r_weekday, "deictic": _r_deictic,
-    "unit": _r_unit, "ago": _r_ago, "decade": _r_decade, "century": _r_century, "quarter": _r_quarter, "fiscal_period": _r_fiscal_period,
+    "unit": _r_unit, "ago": _r_ago, "decade": _r_decade, "century": _r_century, "quarter": _r_quarter,
+    "fiscal_period": _r_fiscal_period,
     "season": _r_season, "holiday": _r_holiday, "year": _r_year, "ref": _r_ref, "anaphor": _r_anaphor,
 }
 
@@ -471,7 +491,8 @@ _RESOLVERS = {
 # Patterns that cannot match unless one of these (lower-cased) strings occurs: skipping them is
 # the cheapest way to keep short documents fast.
 _TRIGGERS: dict[str, tuple[str, ...]] = {
-    "quarter": ("quarter",), "fiscal_period": ("quarter", "period"), "season": ("spring", "summer", "fall", "autumn", "winter"), "century": ("century",),
+    "quarter": ("quarter",), "fiscal_period": ("quarter", "period"),
+    "season": ("spring", "summer", "fall", "autumn", "winter"), "century": ("century",),
     "ago": ("ago",), "decade": ("0s", "0's", "0’s"), "holiday": ("christmas", "new year", "valentine", "halloween",
                                                                  "thanksgiving", "easter"),
 }
@@ -517,9 +538,7 @@ def _resolve_anaphors(ctx: _Ctx, taken: list[tuple[ResolvedDate, re.Match[str] |
     return out
 
 
-def find_dates(
-    text: str, published: dt.datetime | dt.date | None, *, refs: bool = False
-) -> list[ResolvedDate]:
+def find_dates(text: str, published: Published, *, refs: bool = False) -> list[ResolvedDate]:
     """All date expressions in `text`, in text order, resolved against `published`.
 
     Relative expressions with no publication date come back unresolved (value None).
@@ -529,7 +548,7 @@ def find_dates(
     return _find(_Ctx(text, _as_date(published), refs, standalone=False))
 
 
-def resolve_expression(expr: str, published: dt.datetime | dt.date | None) -> ResolvedDate | None:
+def resolve_expression(expr: str, published: Published) -> ResolvedDate | None:
     """Resolve one expression such as "last Friday" or "in early May"; None if it is not a date.
 
     The expression is its own context, so a bare "December" or "summer" is accepted here.

@@ -48,9 +48,14 @@ def _nearest(ref: dt.date, spans: list[tuple[dt.date, dt.date]], direction: str,
     ("past"), the first one not over before ref ("future"), or the nearest, a future distance
     counting `weight` times ("nearest"). One day of slack absorbs time zones."""
     if direction == "past":
-        return max(i for i, (lo, _) in enumerate(spans) if lo <= ref + DAY)
+        past = [i for i, (lo, _) in enumerate(spans) if lo <= ref + DAY]
+        if past:
+            return past[-1]
     if direction == "future":
-        return min(i for i, (_, hi) in enumerate(spans) if hi >= ref - DAY)
+        ahead = [i for i, (_, hi) in enumerate(spans) if hi >= ref - DAY]
+        if ahead:
+            return ahead[0]
+    # No candidate that way (29 February in the wrong years): the nearest.
 
     def cost(span: tuple[dt.date, dt.date]) -> float:
         lo, hi = span
@@ -71,6 +76,14 @@ def month_year(ref: dt.date, month: int, direction: str, weight: float = 2.0) ->
     if direction == "next":
         return ref.year if month > ref.month else ref.year + 1
     years = [ref.year - 1, ref.year, ref.year + 1]
+    if direction == "nearest":  # counted in months: December is one month ahead of any November day
+        here = ref.year * 12 + ref.month
+
+        def cost(year: int) -> float:
+            ahead = year * 12 + month - here
+            return ahead * weight if ahead > 0 else float(-ahead)
+
+        return min(years, key=cost)
     spans = [(dt.date(y, month, 1), month_end(y, month)) for y in years]
     return years[_nearest(ref, spans, direction, weight)]
 

@@ -83,14 +83,15 @@ def _build_patterns(data: dict[str, Any]) -> tuple[tuple[str, re.Pattern[str]], 
         ("unit", r"(?:(?<!\w)(?P<mod>(?i:earlier|later|early|late|mid|(?:the\s+)?(?:end|beginning|start|middle)\s+of))"
                  r"[\s-]+)?(?<!\w)(?P<rel>(?i:this\s+past|this\s+coming|the\s+past|the\s+last|the\s+previous|"
                  r"the\s+following|the\s+coming|the\s+current|this|last|next|past|previous|coming|current|the))\s+"
-                 r"(?P<unit>(?i:weekend|week|month|year|decade|century))(?!\w)"),
+                 r"(?:(?i:fiscal)\s+)?(?P<unit>(?i:weekend|week|month|year|decade|century))(?!\w)"),
         ("ago", rf"(?<!\w)(?P<n>\d{{1,3}}|(?i:{numbers}))\s+(?P<unit>(?i:days?|weeks?|months?|years?|decades?))\s+(?i:ago)(?!\w)"),
         ("decade", r"(?:(?<!\w)(?P<the>(?i:the))\s+)?(?:(?P<mod>(?i:early|mid|late))[\s-]+)?(?<![\w-])"
                    r"(?P<dec>(?:1[89]|20)\d0|[’']\d0)[’']?s(?!\w)"),
         ("century", r"(?<!\w)(?P<ord>\d{1,2}(?:st|nd|rd|th)|(?i:nineteenth|twentieth|twenty[-\s]first|eighteenth))"
                     r"[\s-]+(?i:century)(?!\w)"),
-        ("quarter", rf"(?:(?<!\w)(?P<the>(?i:the))\s+)?(?:(?P<rel>(?i:latest|last|this|next|current|previous|fiscal))\s+)?"
-                    rf"(?<!\w)(?P<ord>(?i:{ordinals}))[\s-]+(?i:quarter)(?!\w)(?:\s+of\s+(?P<y>{YEAR})(?!\d))?"),
+        ("quarter", rf"(?:(?<!\w)(?P<the>(?i:the))\s+)?(?:(?P<rel>(?i:latest|last|this|next|current|previous|"
+                    rf"year-ago|year-earlier))\s+)?(?:(?P<y0>{YEAR})\s+)?(?:(?i:fiscal)[\s-]+)?"
+                    rf"(?<!\w)(?P<ord>(?i:{ordinals}))[\s-]+(?i:quarter)(?!\w)(?:\s+of\s+(?:(?i:fiscal)\s+)?(?P<y>{YEAR})(?!\d))?"),
         # Business reporting: "the latest quarter", "the year-ago period". A bare "the quarter" is not
         # taken: in conflict news it is as often a district of a city.
         ("fiscal_period", r"(?:(?<!\w)(?i:the)\s+)?(?<!\w)(?P<rel>(?i:latest|current|most\s+recent|year-ago|"

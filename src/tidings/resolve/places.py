@@ -160,6 +160,8 @@ def _lookup(gaz: Gazetteer, m: _Mention, allow_demonyms: bool) -> list[Place]:
             cands = [country]
     if m.force_admin1:
         admins = [c for c in cands if c.kind == ADMIN1]
+        if not admins and any(c.kind == COUNTRY for c in cands):
+            admins = [c for c in cands if c.kind == COUNTRY]  # "US state of ...", "the region of Chad"
         if not admins:
             # "Belgorod region" where only the town is indexed by that name: its admin1 unit.
             seen: set[tuple[str | None, str | None]] = set()
@@ -209,7 +211,7 @@ def _score_inner(c: Place, m: _Mention, ctx: _Context, own: Place | None) -> flo
     """log10 population, plus document context. `own` is this mention's current reading: its own
     contribution to the context is taken out so a mention cannot vote for itself."""
     s = math.log10(c.population + 10)
-    if normalize_name(c.name) != normalize_name(m.name):
+    if _key(c.name) != _key(m.name):
         s -= 1.5  # matched on an alternate name only ("Paris" for Parizh, Russia)
     cc = c.country_code or ""
     cc_weight = ctx.countries.get(cc, 0.0) - (_weight(own, m) if own is not None and own.country_code == cc else 0.0)
@@ -217,12 +219,14 @@ def _score_inner(c: Place, m: _Mention, ctx: _Context, own: Place | None) -> flo
         s += 1.5 + 0.3 * min(cc_weight, 5.0)
     if ctx.hint and cc == ctx.hint:
         s += 1.5
-    if c.kind in (CITY, ADMIN2):
+    if c.kind in (CITY, ADMIN2, ADMIN1):
+        # The document's other places lie in this admin1 unit (or the town lies in a named one).
         key = (c.country_code, c.admin1)
         own_key = (own.country_code, own.admin1) if own is not None else None
         a_weight = ctx.admin1s.get(key, 0.0) - (1.0 if own_key == key else 0.0)
         if c.admin1 and a_weight > 0.4:
             s += 1.5 + 0.3 * min(a_weight, 5.0)
+    if c.kind in (CITY, ADMIN2):
         # Spatial minimality: local news names places near each other.
         near = sum(1 for a in ctx.anchors if a != own and a.name != c.name and _km(a, c) < 150)
         s += 1.0 * min(near, 3)
@@ -299,8 +303,8 @@ def resolve_places(
             continue  # "Canadian", "Slovak": nationalities, even where a town bears the name
         m = _analyse(text, start, end, label, gaz)
         m.candidates = _lookup(gaz, m, allow_demonyms)
-        if label == "NORP" and not m.candidates:
-            continue  # a group or nationality, not a place
+        if label == "NORP" and not any(c.kind != CITY or c.population >= 50_000 for c in m.candidates):
+            continue  # a group or nationality ("Arab", "Ismaili"), not a place; "Belgorod" passes
         mentions.append(m)
     if not mentions:
         return []
@@ -312,7 +316,7 @@ def resolve_places(
               for m in mentions]
     for _ in range(2):
         ctx = _context(mentions, chosen, hint)
-        chosen = [_best_by_name(mentions, chosen, ctx, i) for i in range(len(mentions))]
+        chosen = _choose(mentions, chosen, ctx)
 
     out = []
     for m, p in zip(mentions, chosen, strict=True):
@@ -320,20 +324,32 @@ def resolve_places(
     return out
 
 
-def _best_by_name(mentions: list[_Mention], chosen: list[Place | None], ctx: _Context, i: int) -> Place | None:
-    """Best candidate for mention i; unconstrained repeats of a name share one reading."""
-    m = mentions[i]
-    if not m.candidates:
-        return None
-    if m.within or m.force_admin1:
-        return max(m.candidates, key=lambda c: _score(c, m, ctx, chosen[i]))
-    key = normalize_name(m.name)
-    totals: dict[Place, float] = defaultdict(float)
-    for j, other in enumerate(mentions):
-        if normalize_name(other.name) == key and not other.within and not other.force_admin1:
-            for c in other.candidates:
-                totals[c] += _score(c, other, ctx, chosen[j])
-    return max(m.candidates, key=lambda c: (totals.get(c, 0.0), c.population))
+def _choose(mentions: list[_Mention], chosen: list[Place | None], ctx: _Context) -> list[Place | None]:
+    """Best candidate per mention; unconstrained repeats of a name share one reading (their
+    scores are summed), so one strong context clue settles every "Paris" in the text."""
+    totals: dict[str, dict[Place, float]] = defaultdict(lambda: defaultdict(float))
+    own: list[dict[Place, float]] = []
+    for m, cur in zip(mentions, chosen, strict=True):
+        scores = {c: _score(c, m, ctx, cur) for c in m.candidates}
+        own.append(scores)
+        if not (m.within or m.force_admin1):
+            for c, v in scores.items():
+                totals[_key(m.name)][c] += v
+    out: list[Place | None] = []
+    for m, scores in zip(mentions, own, strict=True):
+        if not m.candidates:
+            out.append(None)
+        elif m.within or m.force_admin1:
+            out.append(max(m.candidates, key=lambda c: scores[c]))
+        else:
+            pooled = totals[_key(m.name)]
+            out.append(max(m.candidates, key=lambda c: (pooled.get(c, 0.0), c.population)))
+    return out
+
+
+@cache
+def _key(name: str) -> str:
+    return normalize_name(name)
 
 
 def _link_pairs(text: str, mentions: list[_Mention], gaz: Gazetteer) -> None:
@@ -356,6 +372,46 @@ def _link_pairs(text: str, mentions: list[_Mention], gaz: Gazetteer) -> None:
                 containers = [c for c in gaz.candidates(state) if c.kind == ADMIN1 and c.country_code == "US"]
         if containers and any(c.kind in (CITY, ADMIN2) for c in m.candidates):
             m.within = containers
+
+
+def place_spans(text: str, entities: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """spaCy entities plus gazetteer names, ready for `resolve_places`.
+
+    Small spaCy models often tag a state or a country as ORG or PERSON ("Ohio", "Sri Lanka"):
+    an ORG/PERSON span whose whole text is a country or admin1 name, or an ORG span that is
+    exactly the name of a town of 100,000 or more, is relabelled GPE. Gazetteer names
+    (`find_place_spans`) are added where no entity covers them, unless the word is part of a
+    person's name elsewhere in the text ("Pawlenty", "Hopkins") or is a demonym.
+    """
+    gaz = Gazetteer.load()
+    out: list[tuple[int, int, str]] = []
+    person_words: set[str] = set()
+    for start, end, label in entities:
+        if label in ("ORG", "PERSON"):
+            name = text[start:end]
+            key = normalize_name(name)
+            cands = [c for c in gaz.candidates(name, 5) if normalize_name(c.name) == key]
+            if any(c.kind in (COUNTRY, ADMIN1) for c in cands) or (
+                label == "ORG" and any(c.kind == CITY and c.population >= 100_000 for c in cands)
+            ):
+                out.append((start, end, "GPE"))
+                continue
+            if label == "PERSON":
+                person_words.update(normalize_name(w) for w in name.split())
+        out.append((start, end, label))
+    # A one-word "place" that is a word of a person's name here ("Pawlenty", "Hopkins") is the person.
+    out = [(s, e, lab) for s, e, lab in out
+           if not (lab in PLACE_LABELS and " " not in text[s:e].strip()
+                   and normalize_name(text[s:e]) in person_words)]
+    taken = [(s, e) for s, e, lab in out if lab in PLACE_LABELS | BLOCKING_LABELS]
+    for start, end, label in find_place_spans(text):
+        name = text[start:end]
+        if any(start < te and ts < end for ts, te in taken):
+            continue
+        if normalize_name(name) in person_words or gaz.demonym(name) is not None:
+            continue
+        out.append((start, end, label))
+    return out
 
 
 def find_place_spans(text: str) -> list[tuple[int, int, str]]:
@@ -428,33 +484,26 @@ def pick_event_place(
 ) -> PlaceMention | None:
     """The place where the event whose trigger is [trigger_start, trigger_end) happened.
 
-    Candidates are places attached to a locative preposition ("in", "at", "near", "on", ...),
-    possibly through a determiner, a direction word, a settlement word or "the X of" ("in the
-    village of X", "near the southern city of X"). Among them we take the one nearest the trigger,
-    preferring places after it in the same clause (news writes "killed ... in X"). With no
-    preposition-attached place we return the nearest place only when it sits in the trigger's
-    clause; otherwise None (the sentence may name places that are not the event's location,
-    e.g. a victim's home town).
+    1. Candidates are places governed by a locative preposition ("in", "at", "near", "on",
+       "outside", "through", ...), read back through determiners, direction words and place nouns
+       ("in the northwestern neighbourhood of X"). Without any, places in the trigger's clause that
+       are neither an origin ("from X") nor a country used as a modifier ("U.S. jets").
+    2. The candidate nearest the trigger wins, places after it first (news writes "killed ... in
+       X"), within 80 characters.
+    3. Nested places ("the West Bank city of Nablus", "Mogadishu's Yaqshid district", "Zenica in
+       central Bosnia") are one location: the most specific of the nest is returned.
+    Continents are never the event's place. None when nothing qualifies: a sentence may name only
+    places that are not where it happened (a victim's home town).
     """
     places = [pm for pm in places if pm.place is None or pm.place.kind != CONTINENT]
     if not places:
         return None
     preps = _words("event_prepositions")
-    skip = _words("direction_words") | _words("settlement_words") | {"the", "a", "an", "of", "city", "town",
-                                                                    "province", "region", "district"}
-    attached: list[PlaceMention] = []
-    for pm in places:
-        before = _words_before(sentence, pm.start, 6)
-        for _s, _e, w in reversed(before):
-            key = normalize_name(w)
-            if key in preps:
-                attached.append(pm)
-                break
-            if key not in skip and not w[:1].isupper():
-                break
+    attached = [pm for pm in places if _attached(sentence, pm, preps)]
     pool = attached or [
         pm for pm in places
-        if _same_clause(sentence, trigger_start, trigger_end, pm) and not _origin(sentence, pm)
+        if _same_clause(sentence, trigger_start, trigger_end, pm)
+        and not _origin(sentence, pm) and not _modifier(sentence, pm)
     ]
     if not pool:
         return None
@@ -468,12 +517,44 @@ def pick_event_place(
     # News nests places ("the West Bank city of Nablus", "Mogadishu's Yaqshid district", "Delhi in
     # India"): the event is at the most specific place of the nest the chosen place belongs to.
     nest = _nest(sentence, places, best)
-    return min(nest, key=lambda pm: (_SPECIFICITY.get(pm.place.kind if pm.place else None, 0), nest.index(pm)))
+    return min(nest, key=lambda pm: (_specificity(pm), nest.index(pm)))
 
 
-# Lower is more specific; an unresolved name is most often a village or district.
-_SPECIFICITY: dict[str | None, int] = {None: 0, CITY: 0, ADMIN2: 1, ADMIN1: 2, COUNTRY: 3, CONTINENT: 4}
-_NEST_BREAK = re.compile(r"[;()\"“”]|\b(and|or|but|while|from|to|after|before|when|where|which|who|that)\b")
+def _specificity(pm: PlaceMention) -> int:
+    if pm.place is None and normalize_name(pm.text.split()[0]) in _words("direction_words"):
+        return _SPECIFICITY[ADMIN1]  # "central Bosnia": a part of a region, whatever the name
+    return _SPECIFICITY.get(pm.place.kind if pm.place else None, 0)
+
+
+# Lower is more specific; an unresolved name is most often a village, district or neighbourhood.
+_SPECIFICITY: dict[str | None, int] = {None: -1, CITY: 0, ADMIN2: 1, ADMIN1: 2, COUNTRY: 3, CONTINENT: 4}
+_NEST_BREAK = re.compile(r"[;()\"“”]")
+
+
+def _attached(sentence: str, pm: PlaceMention, preps: frozenset[str]) -> bool:
+    """A locative preposition governs the place, read back through determiners, capitalised words,
+    direction words and "<place noun> of" ("in the northwestern neighbourhood of X")."""
+    passable = _words("direction_words") | _words("settlement_words") | _words("place_nouns") | {
+        "the", "a", "an", "of", "his", "her", "their", "its", "nearby", "restive", "volatile", "key"}
+    for _s, _e, w in reversed(_words_before(sentence, pm.start, 7)):
+        key = normalize_name(w)
+        if key in preps:
+            return True
+        if key not in passable and not w[:1].isupper():
+            return False
+    return False
+
+
+def _modifier(sentence: str, pm: PlaceMention) -> bool:
+    """'U.S. jets', "Russia's attacks": a country qualifying a noun rather than locating an event.
+    Towns used so ("Tikrit backstreets", "a Baghdad hotel") still locate it, so only countries."""
+    if pm.place is None or pm.place.kind != COUNTRY:
+        return False
+    tail = sentence[pm.end : pm.end + 30]
+    if re.match(r"['’]s\b", tail):
+        return True
+    nxt = re.match(r"\s+([a-z][a-z\-]*)", tail)
+    return bool(nxt) and nxt.group(1) not in _words("after_location_words") | _words("place_nouns")
 
 
 def _nest(sentence: str, places: list[PlaceMention], anchor: PlaceMention) -> list[PlaceMention]:
@@ -489,7 +570,14 @@ def _nest(sentence: str, places: list[PlaceMention], anchor: PlaceMention) -> li
 
 
 def _nested_gap(gap: str) -> bool:
-    return len(gap) <= 40 and len(gap.split()) <= 5 and not _NEST_BREAK.search(gap)
+    """Between nested places stand only commas, "'s", "in"/"of", determiners and place nouns."""
+    if len(gap) > 40 or _NEST_BREAK.search(gap):
+        return False
+    if re.fullmatch(r"['’]s\s+(?:[a-z\-]+\s+){0,3}(?:of\s+(?:the\s+)?)?", gap):
+        return True  # "Australia's biggest city of Sydney", "Egypt's other Sinai resorts of Taba"
+    ok = _words("place_nouns") | _words("direction_words") | {"in", "of", "the", "s", "near"}
+    words = re.findall(r"[^\W\d_][\w\-]*", gap.replace("’s", " s").replace("'s", " s"))
+    return all(w.lower() in ok or w[:1].isupper() for w in words)
 
 
 def _origin(sentence: str, pm: PlaceMention) -> bool:

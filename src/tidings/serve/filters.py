@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -19,6 +20,9 @@ from typing import Annotated, Any
 import yaml
 from fastapi import Query
 
+from tidings.serve.database import escape_like
+
+Search = Callable[[str], tuple[str, list[Any]]]
 STATUSES = ("reported", "claimed", "alleged", "denied", "unverified")
 MAX_LIST = 50  # values per repeated parameter: enough for any real filter, bounds the SQL size
 
@@ -96,9 +100,9 @@ class EventFilter:
     min_fatalities: int | None = None
     q: str | None = None
 
-    def where(self, *, search: str, dates: bool = True, bbox: bool = True) -> tuple[str, list[Any]]:
-        """SQL `WHERE ...` (or '') over `events` and its parameters; `search` selects the event_ids matching
-        `q` (one parameter). `dates=False` leaves the date range
+    def where(self, *, search: Search, dates: bool = True, bbox: bool = True) -> tuple[str, list[Any]]:
+        """SQL `WHERE ...` (or '') over `events` and its parameters; `search(q)` gives the SQL selecting the
+        event_ids matching `q`, with its parameters. `dates=False` leaves the date range
         out (the timeline shows the whole range around a brushed selection); `bbox=False` the box."""
         sql: list[str] = []
         params: list[Any] = []
@@ -114,7 +118,7 @@ class EventFilter:
                 sql.append(f"{column} IN ({', '.join('?' for _ in values)})")
                 params.extend(values)
         if self.actor:
-            pattern = "%" + self.actor.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            pattern = f"%{escape_like(self.actor)}%"
             sql.append("(actor1 ILIKE ? ESCAPE '\\' OR actor2 ILIKE ? ESCAPE '\\' OR assoc_actor_1 ILIKE ? ESCAPE '\\'"
                        " OR assoc_actor_2 ILIKE ? ESCAPE '\\')")
             params.extend([pattern] * 4)
@@ -138,8 +142,9 @@ class EventFilter:
             sql.append("coalesce(fatalities, 0) >= ?")
             params.append(self.min_fatalities)
         if self.q:
-            sql.append(f"event_id IN ({search})")
-            params.append(self.q)
+            found, found_params = search(self.q)
+            sql.append(f"event_id IN ({found})")
+            params.extend(found_params)
         return ("WHERE " + " AND ".join(sql)) if sql else "", params
 
 

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from tidings.serve.database import Ledger
-from tidings.serve.filters import EventFilter, Sort, decode_cursor, encode_cursor
+from tidings.serve.filters import BadParameter, EventFilter, Sort, decode_cursor, encode_cursor
 from tidings.store.export import EVENT_COLUMNS
 
+T = TypeVar("T")
 SUMMARY_COLUMNS = ("event_id, event_date, time_precision, event_type, sub_event_type, actor1, actor1_id, actor2, "
                    "actor2_id, location, admin1, country, latitude, longitude, geo_precision, fatalities, "
                    "status, contested, source_count")
-MAX_CLUSTERS = 5000  # a whole-world view at high zoom is refused by the page long before this
+MAX_CLUSTERS = 5000  # clusters returned at most (largest first)
+MAX_GRID = 50_000  # grid cells a view may span: bounds the work of one request (a map view spans ~100)
 CONTEXT = 280  # characters of document text either side of a source sentence in the event view
 
 
@@ -40,10 +42,21 @@ def _clean(row: dict[str, Any], json_fields: tuple[str, ...] = ()) -> dict[str, 
     return out
 
 
+def cached(ledger: Ledger, what: str, where: str, params: list[Any], compute: Callable[[], T]) -> T:
+    """A result that depends only on the filter, computed once per filter (the ledger is read-only)."""
+    key = json.dumps([what, where, params], default=str)
+    found = ledger.cache.get(key)
+    if found is None:
+        found = compute()
+        ledger.cache.put(key, found)
+    return found
+
+
 # --- events -------------------------------------------------------------------------------------
 def list_events(ledger: Ledger, flt: EventFilter, sort: Sort, limit: int, cursor: str | None) -> dict[str, Any]:
-    where, params = flt.where(search=ledger.search())
-    total = ledger.one(f"SELECT count(*) AS n FROM events {where}", params)
+    where, params = flt.where(search=ledger.search)
+    total = cached(ledger, "count", where, params, lambda: ledger.one(f"SELECT count(*) AS n FROM events {where}",
+                                                                       params))
     page_where, page_params = where, list(params)
     if cursor:
         cond, extra = sort.after(decode_cursor(cursor, sort))
@@ -109,10 +122,12 @@ def conflicts(event: dict[str, Any]) -> list[dict[str, Any]]:
 def export_rows(ledger: Ledger, flt: EventFilter, sort: Sort) -> Iterator[dict[str, Any]]:
     """Events in the shape `tidings.store.export.query_rows(..., "events")` yields (each with its sources),
     restricted to the filter, read in batches so a large download never holds the whole ledger."""
-    where, params = flt.where(search=ledger.search())
+    where, params = flt.where(search=ledger.search)
     batch = 2000
     with ledger.cursor() as cur:
-        cur.execute(f"SELECT {EVENT_COLUMNS} FROM events {where} {sort.order_by()}", params)
+        sql = f"SELECT {EVENT_COLUMNS} FROM events {where} {sort.order_by()}"
+        ledger.register_hits(cur, sql)
+        cur.execute(sql, params)
         names = [d[0] for d in cur.description]
         while True:
             chunk = cur.fetchmany(batch)
@@ -142,27 +157,43 @@ def cell_size(zoom: int) -> float:
 
 def stats(ledger: Ledger, flt: EventFilter, zoom: int | None, view: tuple[float, float, float, float] | None,
           top: int) -> dict[str, Any]:
-    where, params = flt.where(search=ledger.search())
-    out: dict[str, Any] = {}
-    totals = ledger.one(f"SELECT count(*) AS events, coalesce(sum(fatalities), 0) AS fatalities, "
-                        f"count(*) FILTER (WHERE contested) AS contested, min(event_date) AS first, "
-                        f"max(event_date) AS last FROM events {where}", params)
-    out["totals"] = _clean(totals or {})
-    out["by_type"] = ledger.rows(f"SELECT event_type, count(*) AS events, coalesce(sum(fatalities), 0) AS fatalities "
-                                 f"FROM events {where} GROUP BY ALL ORDER BY events DESC, event_type", params)
-    out["by_status"] = ledger.rows(f"SELECT status, count(*) AS events FROM events {where} GROUP BY ALL "
-                                   f"ORDER BY events DESC, status", params)
-    out["by_admin1"] = ledger.rows(f"SELECT country, admin1, count(*) AS events, coalesce(sum(fatalities), 0) "
-                                   f"AS fatalities FROM events {where} GROUP BY ALL ORDER BY events DESC, country, "
-                                   f"admin1 LIMIT ?", [*params, top])
-    # The timeline shows every day of the other filters, so a brushed date range can be widened again.
-    t_where, t_params = flt.where(search=ledger.search(), dates=False)
-    out["by_day"] = [_clean(r) for r in ledger.rows(
-        f"SELECT event_date AS day, count(*) AS events, coalesce(sum(fatalities), 0) AS fatalities FROM events "
-        f"{t_where} {'AND' if t_where else 'WHERE'} event_date IS NOT NULL GROUP BY ALL ORDER BY day", t_params)]
+    where, params = flt.where(search=ledger.search)
+    # One scan for the totals and every breakdown (GROUPING SETS), not one query each; cached per filter,
+    # since moving the map changes only the clusters.
+    rows = cached(ledger, "breakdowns", where, params, lambda: ledger.rows(f"""
+        SELECT GROUPING(event_type) AS g_type, GROUPING(status) AS g_status, GROUPING(country) AS g_region,
+               event_type, status, country, admin1, count(*) AS events,
+               coalesce(sum(fatalities), 0)::BIGINT AS fatalities,
+               count(*) FILTER (WHERE contested) AS contested, min(event_date) AS first, max(event_date) AS last
+        FROM events {where}
+        GROUP BY GROUPING SETS ((), (event_type), (status), (country, admin1))""", params))
+    total = next((r for r in rows if r["g_type"] and r["g_status"] and r["g_region"]), None)
+    out: dict[str, Any] = {"totals": _clean({k: total[k] for k in ("events", "fatalities", "contested", "first",
+                                                                    "last")}) if total else
+                           {"events": 0, "fatalities": 0, "contested": 0, "first": None, "last": None}}
+    by = {"type": [r for r in rows if not r["g_type"]], "status": [r for r in rows if not r["g_status"]],
+          "region": [r for r in rows if not r["g_region"]]}
+    order = lambda r: (-r["events"], str(r.get("event_type") or r.get("status") or r.get("country") or ""),  # noqa: E731
+                       str(r.get("admin1") or ""))
+    out["by_type"] = [{"event_type": r["event_type"], "events": r["events"], "fatalities": r["fatalities"]}
+                      for r in sorted(by["type"], key=order)]
+    out["by_status"] = [{"status": r["status"], "events": r["events"]} for r in sorted(by["status"], key=order)]
+    out["by_admin1"] = [{"country": r["country"], "admin1": r["admin1"], "events": r["events"],
+                         "fatalities": r["fatalities"]} for r in sorted(by["region"], key=order)[:top]]
+    out["by_day"] = timeline(ledger, flt)
     if zoom is not None:
         out["clusters"] = clusters(ledger, flt, zoom, view)
     return out
+
+
+def timeline(ledger: Ledger, flt: EventFilter) -> list[dict[str, Any]]:
+    """Events per day for every filter but the date range (the timeline shows the whole span around a
+    brushed selection). Cached: it does not change while the map moves, and the ledger is read-only."""
+    where, params = flt.where(search=ledger.search, dates=False)
+    return cached(ledger, "timeline", where, params, lambda: [_clean(r) for r in ledger.rows(
+        f"SELECT event_date AS day, count(*) AS events, coalesce(sum(fatalities), 0)::BIGINT AS fatalities "
+        f"FROM events {where} {'AND' if where else 'WHERE'} event_date IS NOT NULL GROUP BY ALL ORDER BY day",
+        params)])
 
 
 def clusters(ledger: Ledger, flt: EventFilter, zoom: int, view: tuple[float, float, float, float] | None
@@ -170,7 +201,12 @@ def clusters(ledger: Ledger, flt: EventFilter, zoom: int, view: tuple[float, flo
     """Events grouped on a grid whose cell shrinks with the zoom; each cluster sits at the mean position of
     its events and says how many of each type it holds. A lone event carries its id, so one click opens it."""
     size = cell_size(zoom)
-    where, params = flt.where(search=ledger.search())
+    w, s, e, n = view or (-180.0, -90.0, 180.0, 90.0)
+    cells_in_view = ((e - w) % 360 or 360) / size * (n - s) / size
+    if cells_in_view > MAX_GRID:
+        raise BadParameter("zoom", f"a {size:g}-degree grid over this view has {cells_in_view:,.0f} cells: "
+                                   "pass a smaller view= or a lower zoom")
+    where, params = flt.where(search=ledger.search)
     conds = [where[len("WHERE "):]] if where else []
     conds.append("latitude IS NOT NULL AND longitude IS NOT NULL")
     if view:
@@ -182,21 +218,30 @@ def clusters(ledger: Ledger, flt: EventFilter, zoom: int, view: tuple[float, flo
         else:
             conds.append("(longitude >= ? OR longitude <= ?)")
         params += [w, e]
-    # One pass: per cell and type, then per cell (a correlated per-cell subquery costs ten times more).
-    rows = ledger.rows(f"""
-        WITH per_type AS (
-            SELECT floor(latitude / ?)::BIGINT AS gy, floor(longitude / ?)::BIGINT AS gx, event_type,
-                   count(*) AS n, sum(latitude) AS slat, sum(longitude) AS slon,
-                   sum(coalesce(fatalities, 0)) AS fatalities, min(event_id) AS event_id
-            FROM events WHERE {' AND '.join(conds)} GROUP BY ALL)
-        SELECT gy, gx, sum(n)::BIGINT AS events, sum(fatalities)::BIGINT AS fatalities,
-               round(sum(slat) / sum(n), 5) AS lat, round(sum(slon) / sum(n), 5) AS lon,
-               CASE WHEN sum(n) = 1 THEN min(event_id) END AS event_id,
-               list({{'event_type': event_type, 'events': n}} ORDER BY n DESC, event_type) AS types
-        FROM per_type GROUP BY gy, gx ORDER BY events DESC, gy, gx LIMIT ?""", [size, size, *params, MAX_CLUSTERS])
-    for r in rows:
-        r["bounds"] = [r["gx"] * size, r["gy"] * size, (r["gx"] + 1) * size, (r["gy"] + 1) * size]
-        del r["gx"], r["gy"]
+    # DuckDB groups by cell and type in one scan; the few resulting rows are folded into cells here
+    # (cheaper than a second SQL aggregation over the first).
+    per_type = ledger.rows(f"""
+        SELECT floor(latitude / ?)::BIGINT AS gy, floor(longitude / ?)::BIGINT AS gx, event_type, count(*) AS n,
+               sum(latitude) AS slat, sum(longitude) AS slon, sum(coalesce(fatalities, 0))::BIGINT AS fatalities,
+               min(event_id) AS event_id
+        FROM events WHERE {' AND '.join(conds)} GROUP BY ALL""", [size, size, *params])
+    cells: dict[tuple[int, int], dict[str, Any]] = {}
+    for r in per_type:
+        c = cells.setdefault((r["gy"], r["gx"]), {"events": 0, "fatalities": 0, "slat": 0.0, "slon": 0.0,
+                                                  "event_id": None, "types": []})
+        c["events"] += r["n"]
+        c["fatalities"] += r["fatalities"]
+        c["slat"] += r["slat"]
+        c["slon"] += r["slon"]
+        c["event_id"] = r["event_id"]
+        c["types"].append({"event_type": r["event_type"], "events": r["n"]})
+    rows = []
+    for (gy, gx), c in sorted(cells.items(), key=lambda kv: (-kv[1]["events"], kv[0]))[:MAX_CLUSTERS]:
+        rows.append({"events": c["events"], "fatalities": c["fatalities"],
+                     "lat": round(c["slat"] / c["events"], 5), "lon": round(c["slon"] / c["events"], 5),
+                     "event_id": c["event_id"] if c["events"] == 1 else None,
+                     "types": sorted(c["types"], key=lambda t: (-t["events"], str(t["event_type"] or ""))),
+                     "bounds": [gx * size, gy * size, (gx + 1) * size, (gy + 1) * size]})
     return {"zoom": zoom, "cell": size, "clusters": rows}
 
 
@@ -300,5 +345,8 @@ def facets(ledger: Ledger) -> dict[str, Any]:
         "statuses": ledger.rows("SELECT status, count(*) AS events FROM events WHERE status IS NOT NULL "
                                 "GROUP BY ALL ORDER BY events DESC"),
         "range": _clean(ledger.one("SELECT min(event_date) AS first, max(event_date) AS last FROM events") or {}),
+        # Where the events are (west, south, east, north), so the page opens fitted to them.
+        "bounds": list((ledger.one("SELECT min(longitude) AS w, min(latitude) AS s, max(longitude) AS e, "
+                                   "max(latitude) AS n FROM events") or {}).values()),
         "search": "full-text" if ledger.fts else "substring",
     }

@@ -48,7 +48,22 @@ class SecurityMiddleware:
             response.headers["Allow"] = ", ".join(ALLOWED_METHODS)
             await response(scope, receive, self._with_headers(send))
             return
-        await self.app(scope, receive, self._with_headers(send))
+        send = self._with_headers(send)
+        if scope["method"] == "HEAD":
+            # FastAPI routes answer GET only: run HEAD as GET and drop the body (headers, length stay).
+            scope = {**scope, "method": "GET"}
+            send = self._without_body(send)
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _without_body(send: Send) -> Send:
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+        return wrapped
 
     @staticmethod
     def _with_headers(send: Send) -> Send:

@@ -106,10 +106,18 @@ ACTORS: list[tuple[str, str, str, str, int, str | None, str | None, list[str]]] 
     ("syn-hostile", '<b onmouseover="window.__pwned=1">Night Wolves</b>' + HOSTILE_IMG, "GROUP", "political militia",
      3, None, None, [HOSTILE_SCRIPT, "Night Wolves"]),
 ]
-ACTORS_BY_COUNTRY: dict[str, list[int]] = {}
+HOSTILE_ACTOR = len(ACTORS) - 1
+
+
+def theatre(country: str | None) -> str | None:
+    """Countries whose armed groups fight each other across the border count as one theatre."""
+    return "Russia-Ukraine" if country in ("Russia", "Ukraine") else country
+
+
+ACTORS_BY_COUNTRY: dict[str | None, list[int]] = {}
 for _i, _a in enumerate(ACTORS):
-    if _a[5]:
-        ACTORS_BY_COUNTRY.setdefault(_a[5], []).append(_i)
+    if _a[5] and _i != HOSTILE_ACTOR:
+        ACTORS_BY_COUNTRY.setdefault(theatre(_a[5]), []).append(_i)
 
 SITES = [("Kyiv Independent", "kyivindependent.com"), ("Meduza", "meduza.io"), ("Reuters", "reuters.com"),
          ("Sudan Tribune", "sudantribune.com"), ("Radio Okapi", "radiookapi.net"), ("Al Jazeera", "aljazeera.com"),
@@ -145,6 +153,11 @@ def _event_sentence(rng: random.Random, actor1: str, actor2: str, verb: str, pla
         return (f"{actor1} {verb} {actor2} in {place.location}{extra} {when}{toll}, according to {who}, "
                 "a claim reporters could not independently verify.")
     return f"{actor1} {verb} {actor2} in {place.location}{extra} {when}{toll}, {who} {cue}."
+
+
+def synthetic_event_id(seed: int, i: int) -> str:
+    """The id of the i-th event `fill(..., seed)` writes (event 0's first document is always hostile)."""
+    return "SYN" + content_id(f"event:{seed}:{i}".encode())[:13].upper()
 
 
 class _Tables:
@@ -209,13 +222,14 @@ def fill(db_path: str | Path, n_events: int, seed: int = 0) -> dict[str, int]:
     doc_n = 0
     actor_events = [0] * len(ACTORS)
     for i in range(n_events):
-        event_id = "SYN" + content_id(f"event:{seed}:{i}".encode())[:13].upper()
+        event_id = synthetic_event_id(seed, i)
         event_type, sub_type, disorder = rng.choices(types, weights=type_weights)[0]
         place = rng.choice(PLACES)
-        local = ACTORS_BY_COUNTRY.get(place.country) or [0]
-        a1 = rng.choice(local) if rng.random() < 0.9 else len(ACTORS) - 1
-        others = [j for j in range(len(ACTORS)) if j != a1 and (ACTORS[j][5] in (place.country, None)
-                                                               or rng.random() < 0.05)]
+        local = ACTORS_BY_COUNTRY.get(theatre(place.country)) or [0]
+        a1 = rng.choice(local) if rng.random() < 0.97 else HOSTILE_ACTOR
+        # The other side: an armed group of the same country, now and then a foreign one.
+        others = [j for j in range(HOSTILE_ACTOR - 2) if j != a1 and (theatre(ACTORS[j][5]) == theatre(place.country)
+                                                                      or rng.random() < 0.05)] or [13]
         a2 = (13 if event_type == "Violence against civilians" else
               14 if event_type in ("Protests", "Riots") else rng.choice(others))
         actor_events[a1] += 1
