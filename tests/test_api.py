@@ -338,3 +338,20 @@ def test_openapi_document(api: httpx.Client) -> None:
         node: Any = spec
         for key in ref.removeprefix("#/").split("/"):
             node = node[key]
+
+
+def test_conflicts_compare_values_not_their_offsets() -> None:
+    from tidings.serve.queries import conflicts
+
+    def source(n: int, date: str, place_start: int) -> dict[str, Any]:
+        return {"report_id": f"r{n}", "doc_id": f"d{n}", "site": f"site {n}", "attributed_to": None, "status": "reported",
+                "values": {"date": {"value": date, "text": "Monday", "start": 3, "end": 9},
+                           "place": {"name": "El Fasher", "text": "El Fasher", "start": place_start, "end": place_start + 9},
+                           "fatalities": 4}}
+
+    same = conflicts({"sources": [source(1, "2024-06-10", 10), source(2, "2024-06-10", 99)]})
+    assert same == []  # the same date and place said at other offsets is agreement
+    differ = conflicts({"sources": [source(1, "2024-06-10", 10), source(2, "2024-06-11", 99)]})
+    assert [c["field"] for c in differ] == ["date"]
+    assert [v["value"] for v in differ[0]["values"]] == ["2024-06-10", "2024-06-11"]
+    assert differ[0]["values"][0]["words"] == "Monday"

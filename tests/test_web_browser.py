@@ -184,7 +184,9 @@ def test_event_panel_highlights_sentences_and_shows_conflicts(page: Any, base_ur
     values = conflict.locator("td.value").all_inner_texts()
     assert len(set(values)) == 2  # both fatality counts, side by side
     assert page.locator("#panel .claims li").count() == 2
+    assert page.locator("#panel .claims li .contradicts a").count() == 2  # each claim links the one it opposes
     assert page.locator("#panel .badge.contested").count() == 1
+    page.wait_for_selector("#map path.selected-event")  # the event's place is ringed on the map
     assert "exact day" in page.locator("#panel .facts").inner_text() or "week" in page.locator(
         "#panel .facts").inner_text() or "month" in page.locator("#panel .facts").inner_text()
     shot(page, "event")
@@ -203,8 +205,16 @@ def test_event_panel_highlights_sentences_and_shows_conflicts(page: Any, base_ur
 
 
 def test_entity_page_lists_aliases_and_filters_the_map(page: Any, base_url: str) -> None:
-    ready(page, "/?open=entity:Q112003522")
+    ready(page)
+    page.get_by_role("link", name="Actors").click()
+    page.wait_for_selector("#panel ul.entities li")
+    assert page.locator("#panel ul.entities li").count() == api(base_url, "/api/entities")["total"]
+    page.fill("input[name=entity_q]", "Free Russia Legion")  # an alias finds the entity
+    page.press("input[name=entity_q]", "Enter")
+    expect(page.locator("#panel ul.entities li")).to_have_count(1)
+    page.locator("#panel ul.entities li a").click()
     page.wait_for_selector("#panel h2.entity-name")
+    assert "open=entity%3AQ112003522" in page.url
     aliases = page.locator("#panel ul.aliases li").all_inner_texts()
     assert "Free Russia Legion" in aliases and "Freedom for Russia Legion" in aliases
     page.get_by_role("button", name="Show only its events on the map").click()

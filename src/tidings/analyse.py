@@ -21,7 +21,7 @@ from tidings.relevance import relevant_sentence_spans
 from tidings.resolve.actors import ActorRegistry
 from tidings.resolve.dates import ResolvedDate, as_mention, find_dates
 from tidings.resolve.mentions import load_nlp, mentions_from_doc
-from tidings.resolve.places import PlaceMention, pick_event_place, resolve_places
+from tidings.resolve.places import PlaceMention, pick_event_place, place_spans, resolve_places
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -53,8 +53,11 @@ def _place_attrs(pm: PlaceMention) -> dict[str, Any]:
 def resolve_mentions(doc: Document, spacy_doc: Doc, registry: ActorRegistry) -> tuple[
         list[Mention], list[PlaceMention], list[ResolvedDate]]:
     mentions = mentions_from_doc(spacy_doc, registry)
-    spans = [(m.start, m.end, m.label if m.label != "GROUP" else "ORG") for m in mentions]
-    places = resolve_places(doc.text, spans)
+    # Registry actors stay actors; other names may be places spaCy mislabelled ("Ohio" as ORG), and the
+    # gazetteer adds places spaCy missed.
+    entities = [(m.start, m.end, "ORG" if m.label == "GROUP" else m.label) for m in mentions if not m.entity_id]
+    actors = [(m.start, m.end, "ORG") for m in mentions if m.entity_id]
+    places = resolve_places(doc.text, place_spans(doc.text, entities) + actors)
     dates = find_dates(doc.text, _published(doc))
     # Places and dates replace spaCy's own spans for the same words with resolved ones.
     taken = {(p.start, p.end) for p in places} | {(d.start, d.end) for d in dates}

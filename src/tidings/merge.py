@@ -112,10 +112,10 @@ class Rules:
 
 
 LEDGER = Rules()
-# Blocking grids: time buckets of a day for windows up to a week, else of a week; cells of 0.25 degrees (about
+# Blocking grids: time buckets of a day for windows up to three days, else of a week; cells of 0.25 degrees (about
 # 28 km of latitude) for radii up to 40 km, else of 1.5 degrees. Every dated, placed report is in all four
 # grids; a lookup uses the grid fitting its window, so no window needs many lookups or huge buckets.
-DAY_BUCKETS = ((7, 1), (MAX_SLACK, 7))  # (widest slack, bucket days)
+DAY_BUCKETS = ((3, 1), (MAX_SLACK, 7))  # (widest slack, bucket days)
 CELL_SIZES = ((40.0, 0.25), (PLACE_RADIUS_KM[3], 1.5))  # (widest radius, cell degrees)
 GRIDS = tuple((days, deg) for _, days in DAY_BUCKETS for _, deg in CELL_SIZES)
 # Sub-event types that claim more than a plain clash: where stories disagree ("captured the town" vs

@@ -20,7 +20,7 @@ export interface Claim {
 }
 export interface Conflict {
   field: string;
-  values: { value: unknown; site?: string | null; attributed_to?: string | null; status?: string | null; doc_id?: string }[];
+  values: { value: unknown; words?: string | null; site?: string | null; attributed_to?: string | null; status?: string | null; doc_id?: string }[];
 }
 export interface EventDetail extends EventSummary {
   date_text: string | null; disorder_type: string | null; assoc_actor_1: string | null; assoc_actor_2: string | null;
@@ -50,6 +50,11 @@ export interface Entity {
   wikidata: string | null; aliases: string[] | null; mentions: number | null; documents: number | null;
   event_count: number; events: EventSummary[]; spellings: { text: string; mentions: number }[];
   mention_list: { doc_id: string; text: string; title: string | null; site: string | null; published: string | null }[];
+}
+export interface EntityPage {
+  total: number;
+  entities: { entity_id: string; name: string; kind: string | null; country: string | null; aliases: string[] | null;
+              mentions: number | null; documents: number | null }[];
 }
 export interface Span {
   event_id: string; start: number; end: number; sentence: string; attributed_to: string | null; status: string | null;

@@ -48,7 +48,7 @@ function append(node: Node, children: Child[]): void {
 
 /** An href only when it is this page's own URL or an http(s) address; javascript:, data: and the rest are dropped. */
 export function safeHref(value: string): string | null {
-  if (value.startsWith("?") || value.startsWith("/") && !value.startsWith("//")) return value;
+  if (value.startsWith("?") || value.startsWith("#") || (value.startsWith("/") && !value.startsWith("//"))) return value;
   try {
     const url = new URL(value);
     return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
@@ -61,7 +61,7 @@ export function safeHref(value: string): string | null {
 export function externalLink(url: string | null | undefined, label?: string): Node {
   if (!url) return document.createTextNode("");
   const href = safeHref(url);
-  if (!href || href.startsWith("/") || href.startsWith("?")) return el("code", { class: "unsafe-url", title: "not a web address" }, url);
+  if (!href || /^[/?#]/.test(href)) return el("code", { class: "unsafe-url", title: "not a web address" }, url);
   return el("a", { href, rel: "noopener noreferrer nofollow", target: "_blank", class: "external" }, label ?? url);
 }
 

@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const facets = await getJSON<Facets>("facets");
   const filterPanel = new FilterPanel($("filters"), facets);
   const apiFilters = (): Filters => get().filters;
-  const panel = new Panel($("panel"), apiFilters);
+  // `map` is assigned below, before any view can be shown.
+  const panel = new Panel($("panel"), apiFilters, (e) => map.highlight(e?.latitude ?? null, e?.longitude ?? null));
   let statsController: AbortController | null = null;
   let started = false;
 
@@ -69,6 +70,9 @@ async function main(): Promise<void> {
       el("a", { href: `/api/download/events.geojson${q}`, download: true }, "GeoJSON"));
   }
 
+  const actors = el("a", { href: "?open=entities:*", class: "nav" }, "Actors");
+  actors.addEventListener("click", (e) => { e.preventDefault(); update({ view: { kind: "entities", id: "*", hl: null } }); });
+  $("top").insertBefore(actors, $("totals"));
   const search = $("q") as HTMLInputElement;
   search.value = str(get().filters.q) ?? "";
   $("search").addEventListener("submit", (e) => { e.preventDefault(); setFilter("q", search.value.trim() || null); });

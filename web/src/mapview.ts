@@ -18,12 +18,16 @@ export interface MapHandlers {
 export class MapView {
   readonly map: L.Map;
   private readonly layer = L.layerGroup();
+  private readonly selected = L.layerGroup();
+  private readonly ring = L.svg({ pane: "selected" }); // SVG, not canvas: the ring is one findable element
 
   constructor(container: HTMLElement, private readonly on: MapHandlers) {
     this.map = L.map(container, { preferCanvas: true, minZoom: 1, maxZoom: MAX_ZOOM, worldCopyJump: false,
                                   attributionControl: false, zoomSnap: 1, maxBounds: [[-89, -540], [89, 540]] });
     this.map.createPane("basemap").style.zIndex = "250"; // under the markers whichever loads first
     this.layer.addTo(this.map);
+    this.map.createPane("selected").style.zIndex = "640"; // above the cluster pies
+    this.selected.addTo(this.map);
     const credit = new L.Control({ position: "bottomright" });
     credit.onAdd = () => el("div", { class: "credit" }, "Countries: Natural Earth (world-atlas)");
     credit.addTo(this.map);
@@ -69,6 +73,15 @@ export class MapView {
       return true;
     }
     return false;
+  }
+
+  /** Ring the open event's place on the map, panning to it when it is out of view; null clears the ring. */
+  highlight(lat: number | null, lon: number | null): void {
+    this.selected.clearLayers();
+    if (lat === null || lon === null) return;
+    L.circleMarker([lat, lon], { pane: "selected", renderer: this.ring, radius: 14, color: "#ff6f00", weight: 3, fill: false,
+                                 interactive: false, className: "selected-event" }).addTo(this.selected);
+    if (!this.map.getBounds().contains([lat, lon])) this.map.panTo([lat, lon]);
   }
 
   fitBox(west: number, south: number, east: number, north: number): void {

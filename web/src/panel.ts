@@ -1,6 +1,6 @@
 // The right-hand panel: the filtered event list, one event with its sources, an entity, a document.
 // All text from the ledger is inserted as text nodes (see dom.ts); highlighted spans are cut by offsets.
-import { getJSON, type DocumentDetail, type Entity, type EventDetail, type EventPage, type EventSummary,
+import { getJSON, type DocumentDetail, type Entity, type EntityPage, type EventDetail, type EventPage, type EventSummary,
          type Source } from "./api";
 import { el, externalLink, replace, type Child } from "./dom";
 import { get, link, open, setFilter, type State } from "./state";
@@ -11,7 +11,8 @@ type Params = Parameters<typeof getJSON>[1];
 export class Panel {
   private controller: AbortController | null = null;
 
-  constructor(private readonly container: HTMLElement, private readonly filters: () => Params) {
+  constructor(private readonly container: HTMLElement, private readonly filters: () => Params,
+              private readonly shown: (e: EventDetail | null) => void = () => {}) {
     // Links inside the panel change the state rather than reload the page.
     container.addEventListener("click", (e) => {
       const a = (e.target as Element).closest("a[data-view]");
@@ -28,10 +29,17 @@ export class Panel {
     this.container.setAttribute("aria-busy", "true");
     try {
       const v = state.view;
-      if (v.kind === "event" && v.id) this.event(await getJSON<EventDetail>(`events/${encodeURIComponent(v.id)}`, {}, signal));
-      else if (v.kind === "entity" && v.id) this.entity(await getJSON<Entity>(`entities/${encodeURIComponent(v.id)}`, {}, signal));
-      else if (v.kind === "doc" && v.id) this.document(await getJSON<DocumentDetail>(`documents/${encodeURIComponent(v.id)}`, {}, signal), v.hl);
-      else await this.list(signal, cell);
+      if (v.kind === "event" && v.id) {
+        const event = await getJSON<EventDetail>(`events/${encodeURIComponent(v.id)}`, {}, signal);
+        this.event(event);
+        this.shown(event);
+      } else {
+        this.shown(null);
+        if (v.kind === "entities") await this.entities(v.id === "*" ? "" : v.id ?? "", signal);
+        else if (v.kind === "entity" && v.id) this.entity(await getJSON<Entity>(`entities/${encodeURIComponent(v.id)}`, {}, signal));
+        else if (v.kind === "doc" && v.id) this.document(await getJSON<DocumentDetail>(`documents/${encodeURIComponent(v.id)}`, {}, signal), v.hl);
+        else await this.list(signal, cell);
+      }
       this.container.scrollTop = 0;
     } catch (err) {
       if ((err as Error).name === "AbortError") return;
@@ -79,12 +87,13 @@ export class Panel {
       ...e.conflicts.map((c) => el("table", {},
         el("caption", {}, c.field),
         el("tr", {}, ...c.values.map((v) => el("th", {}, v.site ?? "source", v.attributed_to ? ` (${v.attributed_to})` : ""))),
-        el("tr", {}, ...c.values.map((v) => el("td", { class: "value" }, formatValue(v.value))))))) : null;
+        el("tr", {}, ...c.values.map((v) => el("td", { class: "value" }, formatValue(v.value),
+          v.words && v.words !== formatValue(v.value) ? el("span", { class: "words" }, ` “${v.words}”`) : "")))))) : null;
     const claims = e.claims.length ? el("section", { class: "claims" }, el("h3", {}, "Claims"),
       el("ul", {}, ...e.claims.map((c) => el("li", { id: `claim-${c.claim_id}`, class: `stance-${c.stance ?? "none"}` },
         el("span", { class: "badge" }, c.stance ?? "claim"), " ", el("strong", {}, c.attributed_to ?? "unattributed"),
         c.cue ? ` (${c.cue})` : "", ": ", el("q", {}, c.text),
-        c.contradicts && c.contradicts.length ? el("span", { class: "contradicts" }, ` contradicts ${c.contradicts.length} other claim(s)`) : "")))) : null;
+        contradicted(c.contradicts, e.claims))))) : null;
     replace(this.container, back(),
       el("h2", { class: "event-title" }, swatch(e.event_type), ` ${e.event_type ?? "Event"}`,
         e.sub_event_type ? el("span", { class: "sub" }, ` · ${e.sub_event_type}`) : ""),
@@ -93,6 +102,19 @@ export class Panel {
       el("section", { class: "sources" }, el("h3", {}, `Source sentences (${e.sources.length})`), ...e.sources.map(source)),
       claims,
       e.notes ? el("section", { class: "notes" }, el("h3", {}, "Notes"), el("p", {}, e.notes)) : null);
+  }
+
+  // --- entities -------------------------------------------------------------------------------
+  private async entities(q: string, signal: AbortSignal): Promise<void> {
+    const page = await getJSON<EntityPage>("entities", { q, limit: 200 }, signal);
+    const search = el("input", { type: "search", name: "entity_q", value: q, placeholder: "name, alias or id" });
+    search.addEventListener("change", () => open("entities", search.value.trim() || "*"));
+    replace(this.container, back(),
+      el("h2", {}, `${page.total.toLocaleString()} actors and other entities`), el("label", {}, "Find ", search),
+      el("ul", { class: "entities" }, ...page.entities.map((n) => el("li", {},
+        el("a", { href: link("entity", n.entity_id), "data-view": "entity", "data-id": n.entity_id }, n.name),
+        el("span", { class: "muted" }, ` ${[n.kind, n.country].filter(Boolean).join(", ")} · ${n.mentions ?? 0} mentions`),
+        n.aliases && n.aliases.length ? el("div", { class: "aliases muted" }, `also: ${n.aliases.join("; ")}`) : null))));
   }
 
   // --- one entity -----------------------------------------------------------------------------
@@ -165,6 +187,15 @@ function docLink(id: string, label: string, hl: string | null = null): HTMLEleme
 
 function badge(status: string | null): HTMLElement {
   return el("span", { class: `badge status-${status ?? "unknown"}` }, status ?? "status unknown");
+}
+
+/** "Contradicts: <who>" for each opposing claim, linking to it in the same list. */
+function contradicted(ids: string[] | null, claims: EventDetail["claims"]): Child {
+  if (!ids || !ids.length) return null;
+  return el("div", { class: "contradicts" }, "Contradicts: ", ...ids.flatMap((id, i) => {
+    const other = claims.find((c) => c.claim_id === id);
+    return [i ? "; " : "", el("a", { href: `#claim-${id}` }, other?.attributed_to ?? other?.site ?? "another claim")];
+  }));
 }
 
 function formatValue(value: unknown): string {

@@ -7,7 +7,7 @@ const MULTI = new Set(["event_type", "status", "country"]);
 export type FilterKey = (typeof FILTER_KEYS)[number];
 export type Filters = Partial<Record<FilterKey, string | string[]>>;
 
-export interface View { kind: "list" | "event" | "entity" | "doc"; id: string | null; hl: string | null }
+export interface View { kind: "list" | "event" | "entity" | "entities" | "doc"; id: string | null; hl: string | null }
 export interface State { filters: Filters; map: string | null; view: View }
 
 export function read(search: string = location.search): State {
@@ -22,7 +22,8 @@ export function read(search: string = location.search): State {
   const opened = params.get("open") ?? "";
   const colon = opened.indexOf(":");
   const kind = opened.slice(0, colon);
-  if (colon > 0 && (kind === "event" || kind === "entity" || kind === "doc") && opened.length > colon + 1) {
+  if (colon > 0 && (kind === "event" || kind === "entity" || kind === "entities" || kind === "doc")
+      && opened.length > colon + 1) {
     view = { kind, id: opened.slice(colon + 1), hl: params.get("hl") };
   }
   return { filters, map: params.get("map"), view };

@@ -66,6 +66,7 @@ class _Lexicon:
     generic_present: re.Pattern[str]
     upgrades: tuple[tuple[frozenset[str], str, frozenset[str], tuple[str, ...]], ...]
     categories: dict[str, re.Pattern[str]]
+    reporting: dict[str, re.Pattern[str]]
     sub_to_type: dict[str, str]
     sub_info: dict[str, dict[str, Any]]
 
@@ -133,6 +134,7 @@ def _lexicon() -> _Lexicon:
             for u in lex.get("upgrades", [])
         ),
         categories={k: re.compile(v, _FLAGS) for k, v in lex["background_categories"].items()},
+        reporting={k: re.compile(v, _FLAGS) for k, v in lex["reporting"].items()},
         sub_to_type=sub_to_type,
         sub_info=sub_info,
     )
@@ -154,6 +156,32 @@ def _governed(sentence: str, start: int, lex: _Lexicon) -> bool:
     if breaks:
         prefix = prefix[breaks[-1].end() :]
     return bool(lex.hypothetical.search(prefix) or lex.negation.search(prefix[-20:]))
+
+
+def _referenced(sentence: str, start: int, end: int, lex: _Lexicon) -> bool:
+    """True when the trigger at [start, end) refers to an incident instead of reporting one: governed by a
+    reaction, claim, legal or background frame; a determined event noun ("the attack", "X's arrest") or
+    an uncounted plural ("recent attacks") in a sentence asserting no occurrence; or a generic state."""
+    rep = lex.reporting
+    prefix = sentence[max(0, start - 100) : start]
+    breaks = list(_CLAUSE_BREAK.finditer(prefix))
+    if breaks:
+        prefix = prefix[breaks[-1].end() :]
+    if rep["reaction_before"].search(prefix):
+        return True
+    if rep["generic_state"].search(sentence, max(0, start - 40), min(len(sentence), end + 40)):
+        return True
+    word = sentence[start:end]
+    if not rep["event_noun"].match(word.split()[0] if word.split() else word):
+        return False
+    head = word.split()[0]
+    determined = rep["nominal_before"].search(prefix) is not None
+    aggregate = rep["plural_event_noun"].match(head) is not None and not rep["count_before"].search(prefix)
+    if not (determined or aggregate):
+        return False
+    # The rest of the sentence must say the incident happened ("came under attack", "killed in the attack").
+    rest = sentence[:start] + " " * (end - start) + sentence[end:]
+    return rep["nominal_asserted"].search(rest) is None
 
 
 def _subject_before(sentence: str, start: int, cue: re.Pattern[str]) -> bool:
@@ -298,7 +326,7 @@ def _first_trigger(
         for m in all_matches(name):
             if best is not None and m.start() >= best[0]:
                 break
-            if _governed(sentence, m.start(), lex):
+            if _governed(sentence, m.start(), lex) or _referenced(sentence, m.start(), m.end(), lex):
                 continue
             if rule.before and not any(
                 _subject_before(sentence, m.start(), lex.cues[c]) for c in rule.before

@@ -430,6 +430,11 @@ def build_index(path: Path | None = None) -> Path:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    if target == index_path():
+        # Indexes of other builder versions are dead weight; unlinking is safe for open readers.
+        for old in target.parent.glob("gazetteer-*.sqlite"):
+            if old != target:
+                old.unlink(missing_ok=True)
     return target
 
 

@@ -92,6 +92,9 @@ class Ledger:
             raise DatabaseError(f"cannot open database {path}: {str(exc).splitlines()[0]}") from None
         for table in TABLES:
             self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM ledger.{table}")
+        held = self.con.execute("SELECT DISTINCT event_type, sub_event_type FROM events").fetchall()
+        self.event_types = frozenset(t for t, _s in held if t)
+        self.sub_event_types = frozenset(s for _t, s in held if s)
         self._lock = threading.Lock()
         self.fts = False  # set once the full-text index is built; substring search until then
         self.indexing: threading.Thread | None = None

@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Annotated, Any
 
 import yaml
-from fastapi import Query
+from fastapi import Query, Request
 
 from tidings.serve.database import escape_like
 
@@ -149,6 +149,7 @@ class EventFilter:
 
 
 def event_filter(
+    request: Request,
     date_from: Annotated[str | None, Query(description="first day, YYYY-MM-DD (inclusive)")] = None,
     date_to: Annotated[str | None, Query(description="last day, YYYY-MM-DD (inclusive)")] = None,
     event_type: Annotated[list[str] | None, Query(description="ACLED event type; repeat for several")] = None,
@@ -163,8 +164,13 @@ def event_filter(
     min_fatalities: Annotated[int | None, Query(ge=0, description="at least this many fatalities")] = None,
     q: Annotated[str | None, Query(max_length=200, description="full-text search over notes and source sentences")] = None,
 ) -> EventFilter:
-    """The event filter shared by the list, stats and download endpoints (a FastAPI dependency)."""
+    """The event filter shared by the list, stats and download endpoints (a FastAPI dependency). Types are
+    checked against the ACLED taxonomy and whatever else the ledger holds, so a typo is an error, not an
+    empty result."""
     types, subtypes = event_types()
+    held = getattr(request.app.state, "ledger", None)
+    if held is not None:
+        types, subtypes = types | held.event_types, subtypes | held.sub_event_types
     parsed = EventFilter(
         date_from=parse_date("date_from", date_from), date_to=parse_date("date_to", date_to),
         event_type=_checked("event_type", event_type, types),

@@ -103,7 +103,8 @@ def conflicts(event: dict[str, Any]) -> list[dict[str, Any]]:
         if not isinstance(values, dict):
             continue
         for name, value in values.items():
-            fields.setdefault(name, []).append({"value": value, "report_id": s["report_id"], "doc_id": s["doc_id"],
+            fields.setdefault(name, []).append({"value": comparable(value), "words": _words(value),
+                                                "report_id": s["report_id"], "doc_id": s["doc_id"],
                                                 "site": s.get("site"), "attributed_to": s.get("attributed_to"),
                                                 "status": s.get("status")})
     disagreements = event.get("disagreements")
@@ -117,6 +118,22 @@ def conflicts(event: dict[str, Any]) -> list[dict[str, Any]]:
         if len(distinct) > 1:
             out.append({"field": name, "values": values})
     return out
+
+
+def comparable(value: Any) -> Any:
+    """What a source says a field is, without where it said it: the pipeline stores a resolved value with its
+    span (`{"value": ..., "start": ..., "text": ...}`, a place or actor with its `name`); two sources agree
+    when these agree, whatever their offsets."""
+    if isinstance(value, dict):
+        for key in ("value", "name", "entity_id"):
+            if key in value:
+                return value[key]
+        return {k: v for k, v in value.items() if k not in ("start", "end", "text", "from")}
+    return value
+
+
+def _words(value: Any) -> str | None:
+    return value.get("text") if isinstance(value, dict) and isinstance(value.get("text"), str) else None
 
 
 def export_rows(ledger: Ledger, flt: EventFilter, sort: Sort) -> Iterator[dict[str, Any]]:
