@@ -3,9 +3,11 @@ database access, and a loud warning before serving beyond this machine."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import http.client
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -101,6 +103,22 @@ def test_static_assets_have_right_types(server: tuple[str, int]) -> None:
     assert status == 200 and headers["content-type"] == "application/json"
 
 
+def test_prebuilt_gzip_is_served_to_clients_that_accept_it(server: tuple[str, int]) -> None:
+    if not (STATIC / "countries-50m.json.gz").is_file():
+        pytest.skip("the web page is not built")
+    conn = http.client.HTTPConnection(*server, timeout=20)
+    try:
+        conn.request("GET", "/static/countries-50m.json", headers={"Accept-Encoding": "gzip"})
+        r = conn.getresponse()
+        packed, headers = r.read(), {k.lower(): v for k, v in r.getheaders()}
+    finally:
+        conn.close()
+    assert headers["content-encoding"] == "gzip" and headers["content-type"] == "application/json"
+    assert "accept-encoding" in headers["vary"].lower()
+    plain = raw_get(server, "/static/countries-50m.json")[2]  # no Accept-Encoding: the file as it is
+    assert gzip.decompress(packed) == plain == (STATIC / "countries-50m.json").read_bytes()
+
+
 def test_hostile_text_only_ever_leaves_as_json(server: tuple[str, int]) -> None:
     # The markup is returned as data, typed as JSON (with nosniff), so no browser renders it as a page.
     status, headers, body = raw_get(server, "/api/entities?q=Night%20Wolves")
@@ -145,3 +163,16 @@ def test_loopback_by_default_and_a_warning_elsewhere(db: Path, monkeypatch: pyte
     err = capsys.readouterr().err
     assert "warning" in err and "0.0.0.0:8123" in err
     assert [c["host"] for c in calls] == ["127.0.0.1", "0.0.0.0"]
+
+
+def test_page_source_never_writes_markup_from_strings() -> None:
+    """The front end builds DOM with text nodes only (web/src/dom.ts); no HTML-from-string API anywhere."""
+    sources = sorted((Path(__file__).resolve().parents[1] / "web" / "src").glob("*.ts"))
+    assert sources, "web/src is missing"
+    for path in sources:
+        text = re.sub(r"//[^\n]*|/\*.*?\*/", "", path.read_text(encoding="utf-8"), flags=re.S)  # code, not comments
+        for api in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
+                    "setAttribute(\"on", "bindPopup(`", "bindTooltip(`"):
+            assert api not in text, f"{path.name} uses {api}"
+    index = (Path(__file__).resolve().parents[1] / "web" / "index.html").read_text(encoding="utf-8")
+    assert "<script>" not in index and " style=" not in index and not re.search(r"\son[a-z]+\s*=", index)

@@ -1,7 +1,8 @@
 // Builds the page into src/tidings/serve/static/dist: one bundled script, the styles, and the Natural Earth
 // basemap, all served by tidings itself (the page must work offline: no CDN, no tile server).
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -30,4 +31,8 @@ const copies = [
   ["node_modules/leaflet/LICENSE", "leaflet-LICENSE.txt"],
 ];
 for (const [from, to] of copies) copyFileSync(join(here, from), join(out, to));
+// Gzip copies of the large assets, served as they are (compressing 750 kB of basemap per request is slow).
+for (const name of ["app.js", "app.css", "leaflet.css", "countries-50m.json"]) {
+  writeFileSync(join(out, `${name}.gz`), gzipSync(readFileSync(join(out, name)), { level: 9 }));
+}
 console.log(`built into ${out}`);

@@ -319,9 +319,11 @@ def _cells(c: Candidate, grid: tuple[int, float], slack: int = 0, radius: float 
 def candidate_pairs(cands: list[Candidate], rules: Rules = LEDGER) -> set[tuple[int, int]]:
     """Index pairs worth comparing. Blocking keeps this near-linear: reports are compared only within their
     story, or (placed and dated) with reports of the same type whose date and place windows reach them.
-    Reports are indexed by window class; a report looks into each class with the pair's window (the wider
-    of the two in days and in km, as `dates_overlap` and `places_near` read them), so no pair that could be
-    linked is missed, and precise reports, the bulk, only ever look at a few cells around them."""
+    A pair may link within the wider of its two windows in days and in km (as `dates_overlap` and
+    `places_near` read them). Each report looks around itself with its own window: that finds every pair
+    where its window is the wider in both. Where neither report's window is the wider in both (a day-precise
+    region against a month-precise town), the report also looks into that window class with the joint
+    window. So no pair that could link is missed, and precise reports, the bulk, look at a few cells."""
     index: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     classes: set[tuple[int, float]] = set()
     for i, c in enumerate(cands):
@@ -335,13 +337,15 @@ def candidate_pairs(cands: list[Candidate], rules: Rules = LEDGER) -> set[tuple[
             classes.add(cls)
             for grid in GRIDS:
                 for cell in _cells(c, grid):
+                    index[("grid", c.group, tk, None, grid, *cell)].append(i)
                     index[("grid", c.group, tk, cls, grid, *cell)].append(i)
             if c.admin1:
                 index[("adm", c.group, tk, c.iso, c.admin1, c.day.toordinal() // 7)].append(i)
     pairs: set[tuple[int, int]] = set()
 
-    def add(i: int, block: list[int]) -> None:
-        pairs.update((min(i, j), max(i, j)) for j in block if j != i)
+    def add(i: int, block: list[int] | None) -> None:
+        if block:
+            pairs.update((i, j) if i < j else (j, i) for j in block if j != i)
 
     for key, block in index.items():
         if key[0] in ("story", "any"):
@@ -350,18 +354,20 @@ def candidate_pairs(cands: list[Candidate], rules: Rules = LEDGER) -> set[tuple[
     for i, c in enumerate(cands):
         if c.day is None or c.lat is None or c.lon is None:
             continue
-        own_slack, own_radius = _window(c)
+        own = _window(c)
+        lookups: list[tuple[tuple[int, float] | None, int, float]] = [(None, *own)]
+        lookups += [(cls, max(own[0], cls[0]), max(own[1], cls[1])) for cls in classes
+                    if (cls[0] > own[0] and cls[1] < own[1]) or (cls[0] < own[0] and cls[1] > own[1])]
         for tk in _type_keys(c, rules):
-            for cls in classes:
-                slack, radius = max(own_slack, cls[0]), max(own_radius, cls[1])
+            for cls, slack, radius in lookups:
                 grid = _grid(slack, radius)
                 for cell in _cells(c, grid, slack, radius):
-                    add(i, index.get(("grid", c.group, tk, cls, grid, *cell), []))
+                    add(i, index.get(("grid", c.group, tk, cls, grid, *cell)))
             if (c.geo_precision or 3) == 3 and c.admin1:
                 # A region-level report matches anything in its region, however far (see `places_near`).
                 d = c.day.toordinal()
                 for w in range((d - MAX_SLACK) // 7, (d + MAX_SLACK) // 7 + 1):
-                    add(i, index.get(("adm", c.group, tk, c.iso, c.admin1, w), []))
+                    add(i, index.get(("adm", c.group, tk, c.iso, c.admin1, w)))
     return pairs
 
 

@@ -1,7 +1,7 @@
 """Event-sentence precision and recall of `detect_events` on real news articles (VOA stories).
 
 Data: `news/voa/voa_stories.jsonl` under `data_dir` (US public domain). Gold: the project's own labels,
-`data/news_event_labels.jsonl`, one line per sentence of 40 stories read by hand: the story id, the
+`data/news_event_labels.jsonl`, one line per sentence of 62 stories read by hand: the story id, the
 sentence's character offsets in the story's `text` (as `split_sentences` cuts it), whether it reports a
 specific incident (`is_event`) and, if so, its ACLED sub-event type. Only ids, offsets and labels are
 stored, never the text. Every sentence the detector flagged and every sentence seen to report an incident
@@ -18,8 +18,8 @@ Scores: a detected event is correct when the sentence it starts at is an event s
 gold event sentence is found when it lies inside a detected event's span, which may cover toll sentences
 folded into it (recall). Sub-type accuracy is over the correct detections.
 
-Splits: the labelled stories whose numeric id is divisible by 3 (13 of 40) are held out as a check that
-rules were not fitted to the rest: `dev` = the other 27 (tuned on), `check` = the held-out 13, `all`.
+Splits: the labelled stories whose numeric id is divisible by 3 (22 of 62) are held out as a check that
+rules were not fitted to the rest: `dev` = the other 40 (tuned on), `check` = the held-out 22, `all`.
 """
 
 from __future__ import annotations

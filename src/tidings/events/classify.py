@@ -24,6 +24,8 @@ _FLAGS = re.IGNORECASE
 _CASE_SENSITIVE = {"non_state_actor", "place_object"}
 # Rules weaker than this need a place, time or number in the sentence to count as a specific event.
 _SPECIFIC_BELOW = 0.7
+# Rules this weak (displacement, generic harm) inside a disaster report are the disaster's, not conflict's.
+_DISASTER_WEAK = 0.5
 _CLAUSE_BREAK = re.compile(r"[.;!?]|\b(but|while|whereas|although|however)\b", _FLAGS)
 
 
@@ -167,20 +169,25 @@ def _referenced(sentence: str, start: int, end: int, lex: _Lexicon) -> bool:
     breaks = list(_CLAUSE_BREAK.finditer(prefix))
     if breaks:
         prefix = prefix[breaks[-1].end() :]
-    if rep["reaction_before"].search(prefix):
+    head = (sentence[start:end].split() or [""])[0]
+    if rep["reaction_before"].search(prefix) and not rep["past_verb"].match(head):
         return True
     if rep["generic_state"].search(sentence, max(0, start - 40), min(len(sentence), end + 40)):
         return True
-    word = sentence[start:end]
-    if not rep["event_noun"].match(word.split()[0] if word.split() else word):
+    brk = _CLAUSE_BREAK.search(sentence, end)
+    clause_after = sentence[end : brk.start() if brk else len(sentence)]
+    if rep["recap_after"].search(clause_after) or (
+        rep["perfect_before"].search(prefix + head) and rep["since_after"].search(clause_after)
+    ):
+        return True
+    if not rep["event_noun"].match(head):
         return False
-    head = word.split()[0]
     determined = rep["nominal_before"].search(prefix) is not None
     aggregate = rep["plural_event_noun"].match(head) is not None and not rep["count_before"].search(prefix)
     if not (determined or aggregate):
         return False
     # The rest of the sentence must say the incident happened ("came under attack", "killed in the attack").
-    rest = sentence[:start] + " " * (end - start) + sentence[end:]
+    rest = sentence[:start] + " " * len(head) + sentence[start + len(head) :]
     return rep["nominal_asserted"].search(rest) is None
 
 
@@ -252,7 +259,7 @@ def classify_sentence(sentence: str, context: str = "") -> EventCoding | None:
             return None  # a recap or policy sentence ("Since the 2022 invasion, Russia has fired ...")
         if rule.confidence < _SPECIFIC_BELOW and not inherited and not lex.specific.search(sentence):
             return None  # no place, time or number: a generic statement, not a reported incident
-        if rule.confidence < _SPECIFIC_BELOW - 0.2 and any(
+        if rule.confidence <= _DISASTER_WEAK and any(
             lex.categories[c].search(sentence) for c in ("NATURAL_DISASTER", "MAN_MADE_DISASTER")
         ):
             return None  # "the cyclone displaced 3,000 people": a weak cue inside a disaster report

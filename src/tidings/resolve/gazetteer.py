@@ -45,7 +45,7 @@ from typing import Any
 import yaml
 
 # Bump when the builder changes what it writes: the file name carries it, so old caches are ignored.
-INDEX_VERSION = "gaz-8"
+INDEX_VERSION = "gaz-9"
 
 CITY, ADMIN1, COUNTRY, CONTINENT, ADMIN2 = "city", "admin1", "country", "continent", "admin2"
 _KIND_CODE = {CITY: 0, ADMIN1: 1, COUNTRY: 2, CONTINENT: 3, ADMIN2: 4}
@@ -77,6 +77,22 @@ def normalize_name(name: str) -> str:
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     folded = _PUNCT.sub("", folded.casefold())
     return _SPACES.sub(" ", folded).strip()
+
+
+def english_spelling(name: str) -> str:
+    """GeoNames' scholarly transliteration as English news spells it: "Rafaḩ" -> "Rafah",
+    "Ḩalab" -> "Halab", "Łódź" -> "Lodz". Only letters outside Latin-1 lose their marks, so
+    "São Paulo" and "Kraków" keep theirs (English writes them so)."""
+    out = []
+    for ch in name:
+        if ord(ch) > 0xFF:
+            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            ch = _STROKED.get(base, base) or ch
+        out.append(ch)
+    return "".join(out)
+
+
+_STROKED = {"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i"}
 
 
 def _latin_key(key: str) -> bool:
@@ -275,6 +291,16 @@ def _rows(data_dir: Path) -> tuple[list[tuple], list[tuple[str, int, int]], list
             if state["name"] not in g["names"]:
                 g["names"].append(state["name"])
     _attach_pycountry(groups)
+    # The names ACLED and English news use ("Bryansk" for GeoNames' "Brjansk", "Moscow Oblast" for
+    # "Moskovskaya"); the GeoNames name stays a look-up name.
+    renames = lex.get("admin1_names") or {}
+    for (cc, _code), g in groups.items():
+        new_name = (renames.get(cc) or {}).get(g["display"]) if g["display"] else None
+        if new_name:
+            g["display"] = str(new_name)
+            g["names"].append(str(new_name))
+        elif g["display"]:
+            g["display"] = english_spelling(g["display"])
 
     places: list[tuple] = []
     names: list[tuple[str, int, int]] = []
@@ -313,7 +339,7 @@ def _rows(data_dir: Path) -> tuple[list[tuple], list[tuple[str, int, int]], list
             g2["lons"].append(city["longitude"])
     for (cc, code, a2), g2 in admin2_groups.items():
         pid = len(places)
-        places.append((pid, None, a2, _KIND_CODE[ADMIN2], cc, code, admin1_display.get((cc, code)),
+        places.append((pid, None, english_spelling(a2), _KIND_CODE[ADMIN2], cc, code, admin1_display.get((cc, code)),
                        _extent_mid(g2["lats"]), _extent_mid(g2["lons"]), g2["pop"]))
         add_names(pid, [a2], [])
 
@@ -354,16 +380,18 @@ def _rows(data_dir: Path) -> tuple[list[tuple], list[tuple[str, int, int]], list
             continue
         lat, lon = country_centre[cc]
         pid = len(places)
-        places.append((pid, c["geonameid"], c["name"], _KIND_CODE[COUNTRY], cc, None, None, lat, lon,
+        # ACLED's country names ("Palestine", "Democratic Republic of Congo") where GeoNames differs.
+        display = str((lex.get("country_names") or {}).get(cc) or c["name"])
+        places.append((pid, c["geonameid"], display, _KIND_CODE[COUNTRY], cc, None, None, lat, lon,
                        int(c.get("population") or 0)))
-        alts = list(aliases_by_cc[cc]) + list(info.get(cc, {}).get("alt", []))
+        alts = [c["name"]] + list(aliases_by_cc[cc]) + list(info.get(cc, {}).get("alt", []))
         alts += [c["iso3"]]  # three-letter codes are written in capitals in news ("UKR" rarely, "USA")
-        add_names(pid, [c["name"]], alts)
+        add_names(pid, [display], alts)
 
     for city in cities.values():
         cc, code = city["countrycode"], city["admin1code"]
         pid = len(places)
-        places.append((pid, int(city["geonameid"]), city["name"], _KIND_CODE[CITY], cc, code,
+        places.append((pid, int(city["geonameid"]), english_spelling(city["name"]), _KIND_CODE[CITY], cc, code,
                        admin1_display.get((cc, code)), city["latitude"], city["longitude"],
                        int(city["population"] or 0)))
         add_names(pid, [city["name"]], city.get("alternatenames") or [], town=True)

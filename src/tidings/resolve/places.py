@@ -57,6 +57,19 @@ def _cue_patterns() -> tuple[re.Pattern[str], ...]:
 
 
 @cache
+def _readings() -> dict[str, tuple[str, str, str]]:
+    """places.yaml `name_readings`: name key -> (ISO2, kind, name key of the place meant)."""
+    return {normalize_name(k): (str(v[0]).upper(), str(v[1]), normalize_name(str(v[2])))
+            for k, v in (lexicon().get("name_readings") or {}).items()}
+
+
+def _read_as(name: str, c: Place) -> bool:
+    """`c` is the place places.yaml `name_readings` says the bare name means ("Gaza": the Strip)."""
+    reading = _readings().get(_key(name))
+    return reading is not None and reading == (c.country_code, c.kind, _key(c.name))
+
+
+@cache
 def _state_abbrevs() -> dict[str, str]:
     return {_abbrev_key(k): v for k, v in lexicon().get("state_abbreviations", {}).items()}
 
@@ -158,7 +171,24 @@ def _lookup(gaz: Gazetteer, m: _Mention, allow_demonyms: bool) -> list[Place]:
         if country is not None:
             m.demonym = True
             cands = [country]
+    reading = _readings().get(normalize_name(m.name))
+    if reading and not m.force_admin1:
+        # "Gaza" is the Strip: the country's other readings of the name go, other countries' stay.
+        cc = reading[0]
+        if any(_read_as(m.name, c) for c in cands):
+            return [c for c in cands
+                    if c.country_code != cc or _read_as(m.name, c)]
     if m.force_admin1:
+        # "Moscow region" is the unit named "Moscow Oblast", "Kyiv region" the one named "Kyiv" (not
+        # "Kyiv City", which also answers to "Kyiv"): units whose own name fits come first.
+        for word in lexicon().get("admin1_words", []):
+            whole = [c for c in gaz.candidates(f"{m.name} {word}") if c.kind == ADMIN1
+                     and _key(c.name) == _key(f"{m.name} {word}")]
+            if whole:
+                return whole
+        exact = [c for c in cands if c.kind == ADMIN1 and _key(c.name) == _key(m.name)]
+        if exact:
+            return exact
         admins = [c for c in cands if c.kind == ADMIN1]
         if not admins and any(c.kind == COUNTRY for c in cands):
             admins = [c for c in cands if c.kind == COUNTRY]  # "US state of ...", "the region of Chad"
@@ -172,12 +202,16 @@ def _lookup(gaz: Gazetteer, m: _Mention, allow_demonyms: bool) -> list[Place]:
                     admins.append(a)
         cands = admins or cands
     else:
-        # A town and the unit named after it ("Kharkiv", "Munger"): the bare name means the town.
-        towns = {(c.country_code, c.admin1, normalize_name(c.name)) for c in cands if c.kind == CITY}
-        cands = [
-            c for c in cands
-            if not (c.kind in (ADMIN1, ADMIN2) and (c.country_code, c.admin1, normalize_name(c.name)) in towns)
-        ]
+        # A town and the unit named after it ("Kharkiv", "Munger"), or a city that outgrew the unit
+        # bearing its name ("Kyiv" the capital vs Kyiv oblast): the bare name means the town.
+        towns = [c for c in cands if c.kind == CITY]
+
+        def town_named(u: Place) -> bool:
+            key = normalize_name(u.name)
+            return any(t.country_code == u.country_code and normalize_name(t.name) == key
+                       and (t.admin1 == u.admin1 or 2 * t.population >= u.population) for t in towns)
+
+        cands = [c for c in cands if not (c.kind in (ADMIN1, ADMIN2) and town_named(c))]
     return cands
 
 
@@ -201,6 +235,11 @@ class _Context:
     admin1s: dict[tuple[str | None, str | None], float]
     anchors: list[Place]
     hint: str | None
+    # name key -> (countries, admin1s) contributed by the mentions of that name
+    by_name: dict[str, tuple[dict[str, float], dict[tuple[str | None, str | None], float]]] = field(
+        default_factory=dict)
+    # (country, admin1) -> name keys with some candidate in that unit (not yet chosen: all of them)
+    candidate_units: dict[tuple[str | None, str | None], set[str]] = field(default_factory=dict)
 
 
 def _score(c: Place, m: _Mention, ctx: _Context, own: Place | None) -> float:
@@ -211,10 +250,12 @@ def _score_inner(c: Place, m: _Mention, ctx: _Context, own: Place | None) -> flo
     """log10 population, plus document context. `own` is this mention's current reading: its own
     contribution to the context is taken out so a mention cannot vote for itself."""
     s = math.log10(c.population + 10)
-    if _key(c.name) != _key(m.name):
+    if _key(c.name) != _key(m.name) and not _read_as(m.name, c):
         s -= 1.5  # matched on an alternate name only ("Paris" for Parizh, Russia)
     cc = c.country_code or ""
-    cc_weight = ctx.countries.get(cc, 0.0) - (_weight(own, m) if own is not None and own.country_code == cc else 0.0)
+    # Repeats of this very name are one reading (pooled in `_choose`): they are not context for it.
+    same = ctx.by_name.get(_key(m.name))
+    cc_weight = ctx.countries.get(cc, 0.0) - (same[0].get(cc, 0.0) if same else 0.0)
     if cc_weight > 0.4:
         s += 1.5 + 0.3 * min(cc_weight, 5.0)
     if ctx.hint and cc == ctx.hint:
@@ -222,10 +263,14 @@ def _score_inner(c: Place, m: _Mention, ctx: _Context, own: Place | None) -> flo
     if c.kind in (CITY, ADMIN2, ADMIN1):
         # The document's other places lie in this admin1 unit (or the town lies in a named one).
         key = (c.country_code, c.admin1)
-        own_key = (own.country_code, own.admin1) if own is not None else None
-        a_weight = ctx.admin1s.get(key, 0.0) - (1.0 if own_key == key else 0.0)
+        a_weight = ctx.admin1s.get(key, 0.0) - (same[1].get(key, 0.0) if same else 0.0)
         if c.admin1 and a_weight > 0.4:
             s += 1.5 + 0.3 * min(a_weight, 5.0)
+    if c.kind in (CITY, ADMIN2, ADMIN1) and c.admin1:
+        # Readings that share an admin1 unit with some reading of the text's other names ("Paris" and
+        # "Henry County" both have Tennessee readings): local news names places near each other.
+        others = ctx.candidate_units.get((c.country_code, c.admin1), set()) - {_key(m.name)}
+        s += 0.75 * min(len(others), 3)
     if c.kind in (CITY, ADMIN2):
         # Spatial minimality: local news names places near each other.
         near = sum(1 for a in ctx.anchors if a != own and a.name != c.name and _km(a, c) < 150)
@@ -254,16 +299,25 @@ def _context(mentions: list[_Mention], chosen: list[Place | None], hint: str | N
     countries: dict[str, float] = defaultdict(float)
     admin1s: dict[tuple[str | None, str | None], float] = defaultdict(float)
     anchors: list[Place] = []
+    by_name: dict[str, tuple[dict[str, float], dict[tuple[str | None, str | None], float]]] = {}
     for m, p in zip(mentions, chosen, strict=True):
         if p is None or p.kind == CONTINENT:
             continue
+        mine = by_name.setdefault(_key(m.name), (defaultdict(float), defaultdict(float)))
         if p.country_code:
             countries[p.country_code] += _weight(p, m)
+            mine[0][p.country_code] += _weight(p, m)
         if p.kind in (ADMIN1, CITY, ADMIN2) and p.admin1:
             admin1s[(p.country_code, p.admin1)] += 1.0
+            mine[1][(p.country_code, p.admin1)] += 1.0
         if p.kind in (CITY, ADMIN2) and p not in anchors:
             anchors.append(p)
-    return _Context(countries, admin1s, anchors, hint)
+    units: dict[tuple[str | None, str | None], set[str]] = defaultdict(set)
+    for m in mentions:
+        for c in m.candidates:
+            if c.kind in (CITY, ADMIN2, ADMIN1) and c.admin1:
+                units[(c.country_code, c.admin1)].add(_key(m.name))
+    return _Context(countries, admin1s, anchors, hint, by_name, units)
 
 
 def _precision(m: _Mention, p: Place) -> int:
@@ -303,6 +357,8 @@ def resolve_places(
             continue  # "Canadian", "Slovak": nationalities, even where a town bears the name
         m = _analyse(text, start, end, label, gaz)
         m.candidates = _lookup(gaz, m, allow_demonyms)
+        if not m.candidates and not allow_demonyms and gaz.demonym(m.name) is not None:
+            continue  # "Ukrainian" tagged GPE: a nationality, not an unknown village
         if label == "NORP" and not any(c.kind != CITY or c.population >= 50_000 for c in m.candidates):
             continue  # a group or nationality ("Arab", "Ismaili"), not a place; "Belgorod" passes
         mentions.append(m)
@@ -386,14 +442,24 @@ def place_spans(text: str, entities: list[tuple[int, int, str]]) -> list[tuple[i
     gaz = Gazetteer.load()
     out: list[tuple[int, int, str]] = []
     person_words: set[str] = set()
+    full_names = {normalize_name(w) for s, e, lab in entities if lab == "PERSON" and " " in text[s:e].strip()
+                  for w in text[s:e].split()}
+    preps = _words("event_prepositions")
     for start, end, label in entities:
-        if label in ("ORG", "PERSON"):
+        if label in ("ORG", "PERSON", "NORP"):
             name = text[start:end]
             key = normalize_name(name)
+            if label == "NORP" and gaz.demonym(name) is not None:
+                out.append((start, end, label))
+                continue
             cands = [c for c in gaz.candidates(name, 5) if normalize_name(c.name) == key]
+            before = _words_before(text, start, 1)
+            # "airstrikes on Rafah" (spaCy: PERSON), "shelling of Kozinka" stays: a town of 50,000
+            # or more right after a locative preposition, and no one here bears the name.
+            located = bool(before) and normalize_name(before[-1][2]) in preps and key not in full_names
             if any(c.kind in (COUNTRY, ADMIN1) for c in cands) or (
                 label == "ORG" and any(c.kind == CITY and c.population >= 100_000 for c in cands)
-            ):
+            ) or (located and any(c.kind == CITY and c.population >= 50_000 for c in cands)):
                 out.append((start, end, "GPE"))
                 continue
             if label == "PERSON":
@@ -448,8 +514,10 @@ def find_place_spans(text: str) -> list[tuple[int, int, str]]:
             if not gaz.has_name(name):
                 continue
             cands = gaz.candidates(name, 5)
-            # A lone word naming only a small town is more often a surname or a common word.
-            if n == 1 and not any(c.kind != CITY or c.population >= 5000 for c in cands):
+            # A lone word naming only a small town is more often a surname or a common word, unless
+            # the text says it is a settlement ("the village of Kozinka", "near Kozinka").
+            if n == 1 and not any(c.kind != CITY or c.population >= 5000 for c in cands) \
+                    and not _settlement_cue(text, gs, ge):
                 continue
             prev_cap = i > 0 and toks[i - 1][1] == gs - 1 and toks[i - 1][2][0].isupper() \
                 and text[toks[i - 1][1]] == " " and not toks[i - 1][2].endswith(".")
@@ -461,6 +529,19 @@ def find_place_spans(text: str) -> list[tuple[int, int, str]]:
             break
         i += matched or 1
     return out
+
+
+def _settlement_cue(text: str, start: int, end: int) -> bool:
+    """The words around a name say it is a place: "village of X", "town of X", "near X",
+    "outskirts of X", "X district"."""
+    before = [normalize_name(w[2]) for w in _words_before(text, start, 4)]
+    if len(before) >= 2 and before[-1] == "of" and before[-2] in _words("settlement_words"):
+        return True
+    lowered = " " + " ".join(before)
+    if any(lowered.endswith(" " + normalize_name(c)) for c in lexicon().get("vicinity_cues", [])):
+        return True
+    after = _word_after(text, end)
+    return bool(after) and normalize_name(after[2]) in _words("admin2_words")
 
 
 @cache

@@ -64,8 +64,8 @@ def create_app(db: str) -> FastAPI:
         return static_file("index.html")
 
     @app.get("/static/{path:path}", include_in_schema=False)
-    def static(path: str) -> Response:
-        return static_file(path)
+    def static(path: str, request: Request) -> Response:
+        return static_file(path, gzip_ok="gzip" in request.headers.get("accept-encoding", ""))
 
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityMiddleware)  # outermost: refuses methods before anything else runs

@@ -353,7 +353,13 @@ def list_claims(ledger: Ledger, event_id: str | None, doc_id: str | None, stance
 
 
 def facets(ledger: Ledger) -> dict[str, Any]:
-    """Values for the filter controls: what the ledger actually holds."""
+    """Values for the filter controls: what the ledger actually holds (fixed while served, so computed once;
+    only the search mode changes, when the index is ready)."""
+    found = cached(ledger, "facets", "", [], lambda: _facets(ledger))
+    return {**found, "search": "full-text" if ledger.fts else "substring"}
+
+
+def _facets(ledger: Ledger) -> dict[str, Any]:
     return {
         "event_types": ledger.rows("SELECT event_type, sub_event_type, count(*) AS events FROM events "
                                    "WHERE event_type IS NOT NULL GROUP BY ALL ORDER BY event_type, sub_event_type"),
@@ -365,5 +371,4 @@ def facets(ledger: Ledger) -> dict[str, Any]:
         # Where the events are (west, south, east, north), so the page opens fitted to them.
         "bounds": list((ledger.one("SELECT min(longitude) AS w, min(latitude) AS s, max(longitude) AS e, "
                                    "max(latitude) AS n FROM events") or {}).values()),
-        "search": "full-text" if ledger.fts else "substring",
     }

@@ -76,8 +76,8 @@ class SecurityMiddleware:
         return wrapped
 
 
-def static_file(relative: str, root: Path = STATIC) -> Response:
-    """A built asset under `root`, or a JSON 404. The path is decoded once more than the router did, so
+def static_file(relative: str, root: Path = STATIC, gzip_ok: bool = False) -> Response:
+    """A built asset under `root` (its prebuilt .gz when `gzip_ok`), or a JSON 404. The path is decoded once more than the router did, so
     `%2e%2e%2f` spelled twice is caught too; anything resolving outside the root, hidden, or not a regular
     file is refused the same way, so the answer does not reveal what exists elsewhere."""
     decoded = unquote(relative)
@@ -92,6 +92,9 @@ def static_file(relative: str, root: Path = STATIC) -> Response:
     media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     if target.suffix == ".json":
         media_type = "application/json"
-    # Hashed bundle names never change content; the rest revalidate.
-    cache = "public, max-age=31536000, immutable" if ".h-" in target.name else "no-cache"
-    return FileResponse(target, media_type=media_type, headers={"Cache-Control": cache})
+    headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    # The build writes a gzip copy of each large asset: serve it as is rather than compress per request.
+    packed = target.with_name(target.name + ".gz")
+    if gzip_ok and packed.is_file() and packed.resolve().is_relative_to(base):
+        return FileResponse(packed, media_type=media_type, headers={**headers, "Content-Encoding": "gzip"})
+    return FileResponse(target, media_type=media_type, headers=headers)
