@@ -180,3 +180,68 @@ def test_build_index_is_atomic(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["gaz.sqlite"]
     g = Gazetteer(target)
     assert g.candidates("Kyiv")[0].country_code == "UA"
+
+
+def test_diacritic_names_and_towns_tagged_as_people(gaz: Gazetteer) -> None:
+    from tidings.resolve.places import place_spans
+
+    rafah = gaz.candidates("Rafah")[0]  # GeoNames: "Rafaḩ"
+    assert rafah.name == "Rafah" and rafah.country_code == "PS" and rafah.country == "Palestine"
+    assert gaz.candidates("Kramatorsk")[0].country_code == "UA"
+    text = "Overnight Israeli airstrikes on Rafah killed at least 23 people, medics said."
+    ents = [(10, 17, "NORP"), (text.index("Rafah"), text.index("Rafah") + 5, "PERSON")]
+    got = _by_text(resolve_places(text, place_spans(text, ents)))
+    assert got["Rafah"].place.name == "Rafah" and got["Rafah"].precision == 1  # type: ignore[union-attr]
+    # A person's name stays a person: no locative preposition before it.
+    text2 = "Lincoln said the talks failed."
+    assert place_spans(text2, [(0, 7, "PERSON")]) == [(0, 7, "PERSON")]
+
+
+def test_gaza_alone_is_the_strip_gaza_city_the_city(gaz: Gazetteer) -> None:
+    text = "The crossing between Gaza and Egypt closed. Strikes hit Gaza City and the Gaza Strip."
+    got = _by_text(resolve_places(text, _spans(text, ("Gaza", "GPE"), ("Egypt", "GPE"), ("Gaza City", "GPE"),
+                                                 ("Gaza Strip", "GPE"))))
+    strip = got["Gaza"].place
+    assert strip is not None and strip.kind == "admin1" and strip.name == "Gaza Strip"
+    assert strip.country == "Palestine" and got["Gaza"].precision == 3
+    assert got["Gaza City"].place.kind == "city" and got["Gaza City"].precision == 1  # type: ignore[union-attr]
+    assert got["Gaza Strip"].place == strip
+    assert got["Egypt"].place.kind == "country"  # type: ignore[union-attr]
+
+
+def test_admin1_units_carry_the_names_acled_uses(gaz: Gazetteer) -> None:
+    text = ("Drones hit the Bryansk region and the Moscow region; shells fell in the Dnipropetrovsk region, "
+            "the Zaporizhzhia oblast and the Kyiv region. Kyiv was calm.")
+    spans = _spans(text, ("Bryansk", "GPE"), ("Moscow", "GPE"), ("Dnipropetrovsk", "GPE"), ("Zaporizhzhia", "GPE"),
+                   ("Kyiv", "GPE"), ("Kyiv", "GPE"))
+    got = resolve_places(text, spans)
+    names = [(m.place.name, m.place.kind) for m in got]  # type: ignore[union-attr]
+    assert names == [("Bryansk", "admin1"), ("Moscow Oblast", "admin1"), ("Dnipropetrovsk", "admin1"),
+                     ("Zaporizhia", "admin1"), ("Kyiv", "admin1"), ("Kyiv", "city")]
+    assert got[-1].place.admin1 == "Kyiv City"  # type: ignore[union-attr]
+    assert gaz.candidates("Bryansk")[0].admin1 == "Bryansk"
+    assert gaz.candidates("Brjansk")  # the GeoNames spelling still finds the unit
+
+
+def test_settlement_cue_lets_small_villages_through(gaz: Gazetteer) -> None:
+    text = "Russian officials said the raid near the village of Kozinka in the Belgorod region killed two."
+    spans = find_place_spans(text)
+    assert "Kozinka" in {text[s:e] for s, e, _ in spans}
+    got = _by_text(resolve_places(text, spans))
+    kozinka = got["Kozinka"].place
+    assert kozinka is not None and kozinka.country_code == "RU" and kozinka.admin1 == "Belgorod"
+    assert got["Kozinka"].precision == 2
+    # Without the cue, a lone small-town word is not taken for a place.
+    assert "Kozinka" not in {text[s:e] for s, e, _ in find_place_spans("Kozinka said nothing.")}
+
+
+def test_repeated_names_do_not_vote_for_themselves(gaz: Gazetteer) -> None:
+    text = ("Paris officials met on Monday. Paris schools closed. The Illinois governor visited Paris, and "
+            "Illinois troopers patrolled.")
+    got = resolve_places(text, _spans(text, ("Paris", "GPE"), ("Paris", "GPE"), ("Illinois", "GPE"),
+                                      ("Paris", "GPE"), ("Illinois", "GPE")))
+    assert all(m.place.admin1 == "Illinois" for m in got)  # type: ignore[union-attr]
+    text2 = "A Palestine man was arrested by Palestine police near Tyler, Texas."
+    got2 = resolve_places(text2, _spans(text2, ("Palestine", "GPE"), ("Palestine", "GPE"), ("Tyler", "GPE"),
+                                        ("Texas", "GPE")))
+    assert got2[0].place.kind == "city" and got2[0].place.admin1 == "Texas"  # type: ignore[union-attr]

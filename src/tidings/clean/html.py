@@ -113,7 +113,7 @@ def _extract(html: str, url: str | None) -> Extracted:
     out.author = meta.get("author") or clean_author(getattr(doc, "author", None) if doc is not None else None)
     if not out.author and found.get("author"):
         out.author = found["author"]
-    _set_date(out, meta, doc)
+    _set_date(out, meta, doc, html)
     if not out.published and found.get("published"):
         out.published, out.published_from = found["published"], "text-line"
     _text_line_metadata(out)
@@ -122,11 +122,18 @@ def _extract(html: str, url: str | None) -> Extracted:
     return out
 
 
-def _set_date(out: Extracted, meta: dict[str, Any], doc: Any) -> None:
+_JAN_FIRST = re.compile(r"(?i)\b(?:jan(?:uary)?\.? 0?1\b|0?1 jan|01[./-]01|-01-01)")
+
+
+def _set_date(out: Extracted, meta: dict[str, Any], doc: Any, html: str) -> None:
     if meta.get("published"):
         out.published, out.published_from = meta["published"], meta["published_from"]
         return
     day = parse_iso_datetime(getattr(doc, "date", None)) if doc is not None else None
+    if day and day[5:10] == "01-01" and not _JAN_FIRST.search(html):
+        # htmldate's last resort turns a bare year ("© 2024") into 1 January: a year is not a date,
+        # and null beats a guess.
+        return
     if day:
         out.published, out.published_from = day, "htmldate"
 

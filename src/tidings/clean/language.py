@@ -19,7 +19,7 @@ MIN_LETTERS = 20  # below this py3langid guesses
 MIN_CONFIDENCE = 0.5
 
 # langid's labels that are not plain ISO 639-1 codes, mapped to the nearest one.
-_ALIASES = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi", "jw": "jv", "tl": "tl"}
+_ALIASES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "tl": "tl"}
 
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")

@@ -30,6 +30,7 @@ from tidings.clean.text import clean_text
 
 BENCHMARKS = ("aeb", "trafilatura", "fundus", "htmldate", "text")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_HTML_LANG = re.compile(r"""<html[^>]{0,500}?\blang\s*=\s*["']?([a-zA-Z]{2})\b""", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w:.-]+)""", re.I)
 
 
@@ -340,9 +341,15 @@ def run_fundus(data_dir: Path, split: str, limit: int | None) -> dict[str, float
             hits["tidings_date"] += (ours.published or "")[:10] == day
             hits["trafilatura_date"] += (b_date or "")[:10] == day
             hits["tidings_datetime"] += _same_instant(gold["publishing_date"], ours.published)
-        if page["country"] in ("ru", "ua"):
-            n["cyrillic"] += 1
-            hits["tidings_language"] += ours.language == {"ru": "ru", "ua": "uk"}[page["country"]]
+        # Language gold: the page's own <html lang>. (The country is no gold: ua/Pravda is the
+        # Russian-language edition of Ukrainska Pravda.)
+        declared = _HTML_LANG.search(html[:5000])
+        if declared:
+            n["language"] += 1
+            hits["tidings_language"] += ours.language == declared.group(1).lower()
+            if declared.group(1).lower() in ("ru", "uk"):
+                n["cyrillic"] += 1
+                hits["tidings_cyrillic"] += ours.language == declared.group(1).lower()
     out: dict[str, float] = {"fundus_pages": float(len(pages))}
     for name in ("tidings", "trafilatura"):
         for k, v in aeb_metrics(rows[name]).items():
@@ -351,8 +358,11 @@ def run_fundus(data_dir: Path, split: str, limit: int | None) -> dict[str, float
             out[f"fundus_{name}_{field}_acc"] = round(hits[f"{name}_{field}"] / max(1, n[field]), 4)
         out[f"fundus_{name}_pages_per_s"] = round(len(pages) / max(timer.seconds[name], 1e-9), 2)
     out["fundus_tidings_datetime_tz_acc"] = round(hits["tidings_datetime"] / max(1, n["date"]), 4)
+    out["fundus_language_declared_n"] = float(n["language"])
+    out["fundus_tidings_language_vs_declared_acc"] = round(hits["tidings_language"] / max(1, n["language"]), 4)
     if n["cyrillic"]:
-        out["fundus_tidings_ru_uk_language_acc"] = round(hits["tidings_language"] / n["cyrillic"], 4)
+        out["fundus_ru_uk_pages"] = float(n["cyrillic"])
+        out["fundus_tidings_ru_uk_language_acc"] = round(hits["tidings_cyrillic"] / n["cyrillic"], 4)
     return out
 
 

@@ -12,9 +12,10 @@
    neutral; the trigger lemma links non-ACLED events). Scored with MUC, B³, CEAF-e and CoNLL F1 beside two
    baselines computed in the same run: all singletons, and same head lemma within a topic.
 2. GVA incidents (see `tidings.eval.gva_incidents`): articles through the real pipeline into DuckDB,
-   `rebuild_events`, article clustering B³ against gold incidents and field accuracy.
+   `rebuild_events`, article clustering B³ against gold incidents and field accuracy, on a random sample
+   (recall) and a same-city-same-month sample (precision).
 
-`limit` caps the ECB+ topics and the GVA incidents (the GVA part defaults to 150 incidents, see there).
+`limit` caps the ECB+ topics and the GVA incidents of each sample (defaults: all topics; 150 and 100).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from tidings.eval.coref_metrics import conll
 _ROOT = Path("coref/ecbplus")
 DEV_TOPICS = range(1, 36)
 TEST_TOPICS = range(36, 46)
-ENTITY_LABELS = ("PERSON", "ORG", "GROUP", "NORP")
+ENTITY_LABELS = ("PERSON", "ORG", "GROUP")  # named participants
 
 
 @dataclass
@@ -149,10 +150,10 @@ def load_ecbplus(data_dir: Path, split: str, limit: int | None = None) -> list[E
 
 
 # ------------------------------------------------------------------------------------- candidates
-def _participants(doc: EcbDoc, mentions: list[Any], start: int, end: int, canon: dict[str, str]) -> frozenset[str]:
+def _participants(mentions: list[Any], start: int, end: int, canon: dict[str, str]) -> frozenset[str]:
     names = set()
     for m in mentions:
-        if m.label in ENTITY_LABELS and start <= m.start and m.end <= end and m.label != "NORP":
+        if m.label in ENTITY_LABELS and start <= m.start and m.end <= end:
             names.add(m.entity_id or "name:" + canon.get(m.text, m.text).lower())
     return frozenset(names)
 
@@ -180,7 +181,7 @@ def build_candidates(docs: list[EcbDoc]) -> tuple[list[Any], dict[str, str]]:
         places = resolve_places(doc.text, spans)
         dates = find_dates(doc.text, doc.dct)
         per_doc.append((mentions, places, dates))
-        names_by_topic[doc.topic] += [m.text for m in mentions if m.label in ("PERSON", "ORG", "GROUP")]
+        names_by_topic[doc.topic] += [m.text for m in mentions if m.label in ENTITY_LABELS]
     # Names are grouped within a topic as the ledger groups them across its corpus ("Tara Reid" / "Reid").
     canon_by_topic = {t: group_names(names) for t, names in names_by_topic.items()}
     published = {d.name: dt.datetime.combine(d.dct, dt.time(12)) if d.dct else None for d in docs}
@@ -214,7 +215,7 @@ def build_candidates(docs: list[EcbDoc]) -> tuple[list[Any], dict[str, str]]:
                 c.lat, c.lon, c.geo_precision, c.admin1, c.iso = (p.latitude, p.longitude, place.precision,
                                                                    p.admin1, p.country_code)
             c.lemma = lemma
-            c.participants = _participants(doc, mentions, s, e, canon_by_topic[doc.topic])
+            c.participants = _participants(mentions, s, e, canon_by_topic[doc.topic])
             cands.append(c)
     return cands, lemmas
 

@@ -5,7 +5,12 @@ rule list whose order encodes ACLED's precedence (specific weapon > protest > te
 violence against civilians > strategic development). Weapons may be inherited from the context
 sentence ("Russia fired cruise missiles ... One slammed into a clinic"), triggers never are. A
 trigger governed by modality ("could strike", "threatened to attack") or a background/recap
-sentence ("since the 2022 invasion") is not an event.
+sentence ("since the 2022 invasion") is not an event, and neither is a trigger that only refers to an
+incident (`reporting` in the lexicon): inside a reaction, claim, court or aftermath frame ("condemned the
+attack", "claimed responsibility for the attack"), a determined event noun in a sentence that asserts
+nothing happened ("Tuesday's attack marked an escalation"), an uncounted plural ("recent attacks"), a
+cumulative count ("have arrested 2,400 people since February") or a generic state ("has been fighting an
+insurgency"). News articles are full of these; ACLED notes rarely are.
 """
 
 from __future__ import annotations

@@ -45,10 +45,11 @@ from typing import Any
 import yaml
 
 # Bump when the builder changes what it writes: the file name carries it, so old caches are ignored.
-INDEX_VERSION = "gaz-9"
+INDEX_VERSION = "gaz-10"
 
 CITY, ADMIN1, COUNTRY, CONTINENT, ADMIN2 = "city", "admin1", "country", "continent", "admin2"
-_KIND_CODE = {CITY: 0, ADMIN1: 1, COUNTRY: 2, CONTINENT: 3, ADMIN2: 4}
+REGION = "region"  # a named region that is no administrative unit ("Darfur", "Donbas", "Sinai")
+_KIND_CODE = {CITY: 0, ADMIN1: 1, COUNTRY: 2, CONTINENT: 3, ADMIN2: 4, REGION: 5}
 _CODE_KIND = {v: k for k, v in _KIND_CODE.items()}
 # Name-source flags stored with each name key: a town's own name beats its alternate names.
 _PRIMARY, _ALTERNATE = 0, 1
@@ -58,7 +59,7 @@ _PRIMARY, _ALTERNATE = 0, 1
 class Place:
     geonameid: int | None
     name: str
-    kind: str  # "city" | "admin2" | "admin1" | "country" | "continent"
+    kind: str  # "city" | "admin2" | "admin1" | "region" | "country" | "continent"
     country_code: str | None
     country: str | None
     admin1: str | None
@@ -403,6 +404,13 @@ def _rows(data_dir: Path) -> tuple[list[tuple], list[tuple[str, int, int]], list
                        float(rec["lat"]), float(rec["lng"]), int(rec.get("population") or 0)))
         alts = [a["name"] for a in rec.get("alternateNames", []) if a.get("lang") in ("en", None)]
         add_names(pid, [rec["name"]], alts)
+    # Regions news names that are neither towns nor administrative units (places.yaml `regions`).
+    for name, rec in (lex.get("regions") or {}).items():
+        pid = len(places)
+        cc = str(rec["country"]).upper() if rec.get("country") else None
+        places.append((pid, None, str(name), _KIND_CODE[REGION], cc, None, None,
+                       float(rec["point"][0]), float(rec["point"][1]), int(rec.get("population") or 0)))
+        add_names(pid, [str(name)], [str(a) for a in rec.get("aliases", [])])
     # Abbreviations news uses for admin1 units and towns ("NSW", "D.C."): alias every place whose
     # own name is the target.
     by_primary: dict[str, list[int]] = defaultdict(list)

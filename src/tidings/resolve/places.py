@@ -23,6 +23,7 @@ from tidings.resolve.gazetteer import (
     CITY,
     CONTINENT,
     COUNTRY,
+    REGION,
     Gazetteer,
     Place,
     lexicon,
@@ -119,6 +120,12 @@ class _Mention:
     within: list[Place] = field(default_factory=list)  # "Town, State": places the town must lie in
     candidates: list[Place] = field(default_factory=list)
     demonym: bool = False
+    local: bool = False  # used the way local news uses a town's name ("Palestine police")
+
+    @property
+    def sure_unit(self) -> bool:
+        """The name is a country's or admin1 unit's own name ("China", "Mexico", "Ohio")."""
+        return any(c.kind in (COUNTRY, ADMIN1, REGION) and _key(c.name) == _key(self.name) for c in self.candidates)
 
 
 def _analyse(text: str, start: int, end: int, label: str, gaz: Gazetteer) -> _Mention:
@@ -156,6 +163,10 @@ def _analyse(text: str, start: int, end: int, label: str, gaz: Gazetteer) -> _Me
     if any(p.search(lowered) for p in _cue_patterns()):
         m.vicinity = True
     m.name = name.strip() if _state_of(name) else name.strip(" .,;:")
+    # "Palestine police", "a Lebanon woman", "Jolly, 60, Lebanon": a town's local news, not a country.
+    nxt = re.match(r"[ \t]+([a-z]+)", text[m.end : m.end + 30])
+    m.local = bool(nxt and nxt.group(1) in _words("local_nouns")) or bool(
+        re.search(r",\s*\d{1,3},\s*(?:of\s+)?$", text[max(0, m.start - 12) : m.start]))
     return m
 
 
@@ -266,17 +277,19 @@ def _score_inner(c: Place, m: _Mention, ctx: _Context, own: Place | None) -> flo
         a_weight = ctx.admin1s.get(key, 0.0) - (same[1].get(key, 0.0) if same else 0.0)
         if c.admin1 and a_weight > 0.4:
             s += 1.5 + 0.3 * min(a_weight, 5.0)
-    if c.kind in (CITY, ADMIN2, ADMIN1) and c.admin1:
+    if c.kind in (CITY, ADMIN2) and c.admin1 and _key(c.name) == _key(m.name) and not m.sure_unit:
         # Readings that share an admin1 unit with some reading of the text's other names ("Paris" and
         # "Henry County" both have Tennessee readings): local news names places near each other.
         others = ctx.candidate_units.get((c.country_code, c.admin1), set()) - {_key(m.name)}
-        s += 0.75 * min(len(others), 3)
+        s += 0.5 * min(len(others), 3)
     if c.kind in (CITY, ADMIN2):
         # Spatial minimality: local news names places near each other.
         near = sum(1 for a in ctx.anchors if a != own and a.name != c.name and _km(a, c) < 150)
         s += 1.0 * min(near, 3)
+    if c.kind == REGION:
+        s += 1.0  # a region GeoNames' towns do not cover, named as such ("Darfur", "Sinai")
     if c.kind == COUNTRY:
-        s += 1.0  # a country named outright is usually meant as the country
+        s += -3.0 if m.local else 1.0  # a country named outright is usually meant as the country
     if m.within:
         inside = any(
             (w.kind == COUNTRY and c.country_code == w.country_code)
@@ -290,7 +303,7 @@ def _score_inner(c: Place, m: _Mention, ctx: _Context, own: Place | None) -> flo
 def _weight(p: Place, m: _Mention) -> float:
     """How much a reading tells about the document's country: a named country or admin1 unit, or
     a name with one country among its candidates, is sure; an ambiguous town counts half."""
-    if p.kind in (COUNTRY, ADMIN1) or len({c.country_code for c in m.candidates}) == 1:
+    if p.kind in (COUNTRY, ADMIN1, REGION) or len({c.country_code for c in m.candidates}) == 1:
         return 1.0
     return 0.5
 
@@ -314,14 +327,16 @@ def _context(mentions: list[_Mention], chosen: list[Place | None], hint: str | N
             anchors.append(p)
     units: dict[tuple[str | None, str | None], set[str]] = defaultdict(set)
     for m in mentions:
+        if m.sure_unit:
+            continue
         for c in m.candidates:
-            if c.kind in (CITY, ADMIN2, ADMIN1) and c.admin1:
+            if c.kind in (CITY, ADMIN2) and c.admin1 and _key(c.name) == _key(m.name):
                 units[(c.country_code, c.admin1)].add(_key(m.name))
     return _Context(countries, admin1s, anchors, hint, by_name, units)
 
 
 def _precision(m: _Mention, p: Place) -> int:
-    if p.kind in (COUNTRY, ADMIN1, CONTINENT):
+    if p.kind in (COUNTRY, ADMIN1, REGION, CONTINENT):
         return 3
     if p.kind == ADMIN2:
         return 2
@@ -508,12 +523,21 @@ def find_place_spans(text: str) -> list[tuple[int, int, str]]:
                 continue
             gs, ge = group[0][0], group[-1][1]
             name = text[gs:ge].rstrip(".")
+            tail = re.search(r"['’]([a-z]{1,2})$", name)
+            if tail:
+                if tail.group(1) != "s":
+                    continue  # "I’ve", "We'll": contractions, not names
+                name = name[: tail.start()]  # "Boone County’s": the possessive is not part of the name
             key = normalize_name(name)
             if n == 1 and (key in stop or key in _english_stop_words() or w.lower() in lower_words or len(key) < 3):
                 continue
             if not gaz.has_name(name):
                 continue
             cands = gaz.candidates(name, 5)
+            # A short all-capitals word is an acronym ("HIV", "NICE") unless it names a country or
+            # an admin1 unit ("US", "DRC", "NSW").
+            if n == 1 and name.isupper() and len(name) <= 4 and not any(c.kind in (COUNTRY, ADMIN1) for c in cands):
+                continue
             # A lone word naming only a small town is more often a surname or a common word, unless
             # the text says it is a settlement ("the village of Kozinka", "near Kozinka").
             if n == 1 and not any(c.kind != CITY or c.population >= 5000 for c in cands) \
@@ -608,7 +632,7 @@ def _specificity(pm: PlaceMention) -> int:
 
 
 # Lower is more specific; an unresolved name is most often a village, district or neighbourhood.
-_SPECIFICITY: dict[str | None, int] = {None: -1, CITY: 0, ADMIN2: 1, ADMIN1: 2, COUNTRY: 3, CONTINENT: 4}
+_SPECIFICITY: dict[str | None, int] = {None: -1, CITY: 0, ADMIN2: 1, ADMIN1: 2, REGION: 2, COUNTRY: 3, CONTINENT: 4}
 _NEST_BREAK = re.compile(r"[;()\"“”]")
 
 
