@@ -62,7 +62,17 @@ def test_small_or_pretty_json_is_one_shard(tmp_path: Path) -> None:
     small = tmp_path / "small.jsonl"
     small.write_text(json.dumps({"text": "hello"}) + "\n")
     planned = shards.plan([str(pretty), str(small)], "o", shard_bytes=100)
-    assert [(s.path, s.is_range) for s in planned] == [(str(pretty), False), (str(small), False)]
+    assert [(s.paths, s.is_range) for s in planned] == [((str(pretty),), False), ((str(small),), False)]
+
+
+def test_small_files_are_grouped_in_input_order(tmp_path: Path) -> None:
+    names = [f"p{i}.txt" for i in range(7)]
+    for name in names:
+        (tmp_path / name).write_text("Troops shelled the town. " * 4)  # 100 bytes each
+    planned = shards.plan([str(tmp_path)], "o", shard_bytes=250)
+    assert [[Path(p).name for p in s.paths] for s in planned] == [names[0:3], names[3:6], names[6:7]]
+    pages = [p.source for s in planned for p in shards.read_shard(s, allow_private=False, fetch_links=False)]
+    assert pages == [str(tmp_path / n) for n in names]
 
 
 def test_stdin_is_refused_with_a_way_out() -> None:

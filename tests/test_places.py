@@ -192,6 +192,8 @@ def test_diacritic_names_and_towns_tagged_as_people(gaz: Gazetteer) -> None:
     ents = [(10, 17, "NORP"), (text.index("Rafah"), text.index("Rafah") + 5, "PERSON")]
     got = _by_text(resolve_places(text, place_spans(text, ents)))
     assert got["Rafah"].place.name == "Rafah" and got["Rafah"].precision == 1  # type: ignore[union-attr]
+    norp = [(10, 17, "NORP"), (text.index("Rafah"), text.index("Rafah") + 5, "NORP")]
+    assert _by_text(resolve_places(text, place_spans(text, norp)))["Rafah"].place.country_code == "PS"  # type: ignore[union-attr]
     # A person's name stays a person: no locative preposition before it.
     text2 = "Lincoln said the talks failed."
     assert place_spans(text2, [(0, 7, "PERSON")]) == [(0, 7, "PERSON")]
@@ -245,3 +247,13 @@ def test_repeated_names_do_not_vote_for_themselves(gaz: Gazetteer) -> None:
     got2 = resolve_places(text2, _spans(text2, ("Palestine", "GPE"), ("Palestine", "GPE"), ("Tyler", "GPE"),
                                         ("Texas", "GPE")))
     assert got2[0].place.kind == "city" and got2[0].place.admin1 == "Texas"  # type: ignore[union-attr]
+
+
+def test_named_regions_and_contractions(gaz: Gazetteer) -> None:
+    text = "Militias attacked villages in Darfur, and fighting spread in the Donbas. I’ve seen HIV clinics."
+    spans = find_place_spans(text)
+    found = {text[s:e] for s, e, _ in spans}
+    assert {"Darfur", "Donbas"} <= found and not found & {"I’ve", "HIV"}
+    got = _by_text(resolve_places(text, spans))
+    assert got["Darfur"].place.kind == "region" and got["Darfur"].place.country_code == "SD"  # type: ignore[union-attr]
+    assert got["Darfur"].precision == 3

@@ -133,7 +133,7 @@ class ShardWorker:
         self.fetch_links = fetch_links
 
     def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
-        shard = Shard(**{k: row[k] for k in Shard.__dataclass_fields__})
+        shard = Shard(**{k: row[k] for k in Shard.__dataclass_fields__} | {"more": tuple(row["more"]) if row["more"] is not None else ()})
         started = time.perf_counter()
         data, pages = process_shard(shard, self.ctx, allow_private=self.allow_private,
                                     fetch_links=self.fetch_links)
@@ -162,7 +162,7 @@ class ShardFolder:
         tmp = final.with_name(f"{final.name}.tmp-{os.getpid()}")
         tmp.write_bytes(result["parquet"])
         os.replace(tmp, final)
-        entry = {"shard_id": shard.shard_id, "path": shard.path, "start": shard.start, "end": shard.end,
+        entry = {"shard_id": shard.shard_id, "paths": list(shard.paths), "start": shard.start, "end": shard.end,
                  "pages": result["pages"], "seconds": round(result["seconds"], 3), "host": result["host"],
                  "file": final.name, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         with (self.root / "manifest.jsonl").open("a", encoding="utf-8") as fh:

@@ -92,6 +92,9 @@ def load_gva(data_dir: Path, split: str, limit: int | None = None,
     else:
         chosen = sorted(usable, key=lambda i: hashlib.sha256(i.encode()).hexdigest())[: limit or DEFAULT_INCIDENTS]
     articles = [a for i in sorted(chosen) for a in sorted(by_incident[i], key=lambda a: a.article_id)]
+    # An article linked to two incidents (a roundup of two shootings) has no single gold cluster: left out.
+    seen = Counter(a.article_id for a in articles)
+    articles = [a for a in articles if seen[a.article_id] == 1]
     return {i: incidents[i] for i in chosen}, articles
 
 

@@ -24,6 +24,7 @@ EVALS: dict[str, tuple[str, str]] = {
     "gva-dates": ("tidings.eval.gva_dates", "incident dates from GVA article text"),
     "ner": ("tidings.eval.ner", "entity mention recognition on WikiEvents vs plain spaCy"),
     "case2021": ("tidings.eval.case2021", "ACLED sub-event type, weighted F1 (CASE 2021 task 2)"),
+    "news-events": ("tidings.eval.news_events", "event-sentence precision/recall on hand-labelled VOA stories"),
     "acled": ("tidings.eval.acled_types", "event type, sub-type, fatalities from ACLED notes"),
     "polnear": ("tidings.eval.polnear", "attribution source and cue span F1 (PolNeAR)"),
     "factuality": ("tidings.eval.factuality", "reported/claimed/denied status vs event factuality"),

@@ -5,8 +5,19 @@ precision ("Belgorod region", "southern Belgorod", "near the village of X"), loo
 and scores candidates by population plus document context: countries and admin1 units named in
 the text, an optional publisher country hint, "Town, State" pairs, and nearness to the places
 that are unambiguous. Precision follows ACLED: 1 a town named directly, 2 near / part of a town
-or in a district, 3 an admin1 unit or a whole country (ACLED codes country-only locations at 3,
-with the country's centre as coordinates; we do the same).
+or in a district, 3 an admin1 unit, a named region or a whole country (ACLED codes country-only
+locations at 3, with the country's centre as coordinates; we do the same).
+
+Context rules, each general and data-driven (places.yaml):
+- repeats of one name are one reading: they never count as context for each other (three
+  "Paris" in an Illinois story no longer outvote "Illinois");
+- readings of different names that share an admin1 unit support each other ("Paris" and
+  "Henry County" both have Tennessee readings);
+- bare names with a conventional reading (`name_readings`: "Gaza" is the Gaza Strip, admin1,
+  precision 3; "Gaza City" the city);
+- local-news use of a name ("Palestine police", "a Lebanon woman") reads it as a town;
+- settlement cues ("village of", "near", "X district") let villages the recogniser would skip
+  through, resolved by the same document context.
 """
 
 from __future__ import annotations
@@ -281,7 +292,7 @@ def _score_inner(c: Place, m: _Mention, ctx: _Context, own: Place | None) -> flo
         # Readings that share an admin1 unit with some reading of the text's other names ("Paris" and
         # "Henry County" both have Tennessee readings): local news names places near each other.
         others = ctx.candidate_units.get((c.country_code, c.admin1), set()) - {_key(m.name)}
-        s += 0.5 * min(len(others), 3)
+        s += 1.0 * min(len(others), 3)
     if c.kind in (CITY, ADMIN2):
         # Spatial minimality: local news names places near each other.
         near = sum(1 for a in ctx.anchors if a != own and a.name != c.name and _km(a, c) < 150)
@@ -474,7 +485,11 @@ def place_spans(text: str, entities: list[tuple[int, int, str]]) -> list[tuple[i
             located = bool(before) and normalize_name(before[-1][2]) in preps and key not in full_names
             if any(c.kind in (COUNTRY, ADMIN1) for c in cands) or (
                 label == "ORG" and any(c.kind == CITY and c.population >= 100_000 for c in cands)
-            ) or (located and any(c.kind == CITY and c.population >= 50_000 for c in cands)):
+            ) or (located and any(c.kind == CITY and c.population >= 50_000 for c in cands)) or (
+                # a lone word naming a city of 100,000 that no person here bears ("Gainesville")
+                label == "PERSON" and " " not in name.strip() and key not in full_names
+                and not _speaker(text, end) and any(c.kind == CITY and c.population >= 100_000 for c in cands)
+            ):
                 out.append((start, end, "GPE"))
                 continue
             if label == "PERSON":
@@ -493,6 +508,12 @@ def place_spans(text: str, entities: list[tuple[int, int, str]]) -> list[tuple[i
             continue
         out.append((start, end, label))
     return out
+
+
+def _speaker(text: str, end: int) -> bool:
+    """A name followed by a verb of saying ("Lincoln said") is a person."""
+    after = _word_after(text, end)
+    return bool(after) and after[2] in _words("speech_verbs")
 
 
 def find_place_spans(text: str) -> list[tuple[int, int, str]]:
