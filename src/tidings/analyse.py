@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from tidings.events.attribution import attribute_sentence
 from tidings.events.claims import extract_claims
 from tidings.events.detect import DetectedEvent, detect_events
-from tidings.events.roles import assign_roles, targets_protesters, victim_is_civilian
+from tidings.events.roles import assign_roles, targets_protesters, unidentified_attackers, victim_is_civilian
 from tidings.records import Claim, Document, Mention, Report, content_id
 from tidings.relevance import relevant_sentence_spans
 from tidings.resolve.actors import ActorRegistry
@@ -124,6 +124,12 @@ def _role_dict(role: Any, event_country: str | None) -> dict[str, Any] | None:
             "text": role.text, "start": role.start, "end": role.end}
 
 
+def _generic(registry: ActorRegistry, role: str, country: str | None) -> dict[str, Any]:
+    a = registry.generic(role, country)
+    return {"name": a.name, "entity_id": a.actor_id, "inter": a.inter, "country": a.country,
+            "text": None, "start": None, "end": None}
+
+
 def build_reports(doc: Document, spacy_doc: Doc, mentions: list[Mention], places: list[PlaceMention],
                   dates: list[ResolvedDate], registry: ActorRegistry) -> list[Report]:
     detected = detect_events(doc.text, spacy_doc)
@@ -161,18 +167,17 @@ def build_reports(doc: Document, spacy_doc: Doc, mentions: list[Mention], places
                                             and c.event_type in ("Violence against civilians",
                                                                  "Explosions/Remote violence"))
         if actor2 is None and civilian:
-            generic = registry.generic("civilians", country)
-            actor2 = {"name": generic.name, "entity_id": generic.actor_id, "inter": generic.inter,
-                      "country": generic.country, "text": None, "start": None, "end": None}
-        if c.event_type in ("Protests", "Riots") and targets_protesters(roles["target_words"], sentence):
-            role = "protesters" if c.event_type == "Protests" else "rioters"
-            generic = registry.generic(role, country)
-            protesters = {"name": generic.name, "entity_id": generic.actor_id, "inter": generic.inter,
-                          "country": generic.country, "text": None, "start": None, "end": None}
+            actor2 = _generic(registry, "civilians", country)
+        # ACLED's generic actors where no named actor is found: who protests, riots or attacks unnamed.
+        if c.event_type in ("Protests", "Riots"):
+            crowd = _generic(registry, "protesters" if c.event_type == "Protests" else "rioters", country)
             if actor1 is None:
-                actor1 = protesters
-            elif actor2 is None and actor1["inter"] == 1:
-                actor1, actor2 = protesters, actor1
+                actor1 = crowd
+            elif actor2 is None and actor1["inter"] == 1 and targets_protesters(roles["target_words"], sentence):
+                actor1, actor2 = crowd, actor1
+        elif actor1 is None and c.event_type in ("Battles", "Violence against civilians") \
+                and unidentified_attackers(sentence):
+            actor1 = _generic(registry, "unidentified armed group", country)
         fields = {
             "trigger": c.trigger, "confidence": c.confidence,
             "actor1": actor1, "actor2": actor2, "civilian_targeting": civilian,

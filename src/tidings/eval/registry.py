@@ -26,6 +26,7 @@ EVALS: dict[str, tuple[str, str]] = {
     "case2021": ("tidings.eval.case2021", "ACLED sub-event type, weighted F1 (CASE 2021 task 2)"),
     "news-events": ("tidings.eval.news_events", "event-sentence precision/recall on hand-labelled VOA stories"),
     "acled": ("tidings.eval.acled_types", "event type, sub-type, fatalities from ACLED notes"),
+    "acled-ledger": ("tidings.eval.acled_ledger", "whole pipeline on ACLED notes: actor1, date, place km, fatalities"),
     "polnear": ("tidings.eval.polnear", "attribution source and cue span F1 (PolNeAR)"),
     "factuality": ("tidings.eval.factuality", "reported/claimed/denied status vs event factuality"),
     "relevance": ("tidings.eval.relevance", "recall of the cheap relevance filter on event text"),

@@ -30,6 +30,8 @@ CIVILIAN_WORDS = {"civilian", "civilians", "resident", "residents", "people", "c
                   "patients", "student", "students", "man", "men", "woman", "boy", "girl", "journalist",
                   "journalists", "clinic", "hospital", "school", "home", "homes", "house", "houses",
                   "apartment", "building", "market", "church", "mosque", "village"}
+UNIDENTIFIED_WORDS = {"gunmen", "gunman", "assailants", "attackers", "militants", "unknown", "unidentified",
+                      "armed men", "armed individuals", "bandits", "shooters", "masked"}
 PROTEST_WORDS = {"protesters", "protestors", "demonstrators", "marchers", "activists", "crowd", "rally"}
 
 
@@ -184,3 +186,9 @@ def victim_is_civilian(target_words: list[str], sentence: str) -> bool:
 def targets_protesters(target_words: list[str], sentence: str) -> bool:
     words = set(target_words) | {w.strip(".,;:\"'").lower() for w in sentence.split()}
     return bool(words & PROTEST_WORDS)
+
+
+def unidentified_attackers(sentence: str) -> bool:
+    """ "Gunmen opened fire", "unidentified armed men attacked": ACLED's Unidentified Armed Group."""
+    low = " " + " ".join(w.strip(".,;:\"'()").lower() for w in sentence.split()) + " "
+    return any(f" {w} " in low for w in UNIDENTIFIED_WORDS)

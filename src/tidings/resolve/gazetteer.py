@@ -54,7 +54,7 @@ from typing import Any
 import yaml
 
 # Bump when the builder changes what it writes: the file name carries it, so old caches are ignored.
-INDEX_VERSION = "gaz-10"
+INDEX_VERSION = "gaz-11"
 
 CITY, ADMIN1, COUNTRY, CONTINENT, ADMIN2 = "city", "admin1", "country", "continent", "admin2"
 REGION = "region"  # a named region that is no administrative unit ("Darfur", "Donbas", "Sinai")
@@ -303,6 +303,12 @@ def _rows(data_dir: Path) -> tuple[list[tuple], list[tuple[str, int, int]], list
     _attach_pycountry(groups)
     # The names ACLED and English news use ("Bryansk" for GeoNames' "Brjansk", "Moscow Oblast" for
     # "Moskovskaya"); the GeoNames name stays a look-up name.
+    for cc, by_code in (lex.get("admin1_by_code") or {}).items():
+        for code, unit_name in by_code.items():
+            g = groups.get((str(cc), str(code)))
+            if g is not None and not g["display"]:
+                g["display"] = str(unit_name)
+                g["names"].append(str(unit_name))
     renames = lex.get("admin1_names") or {}
     for (cc, _code), g in groups.items():
         new_name = (renames.get(cc) or {}).get(g["display"]) if g["display"] else None
