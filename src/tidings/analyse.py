@@ -72,7 +72,7 @@ def resolve_mentions(doc: Document, spacy_doc: Doc, registry: ActorRegistry) -> 
     return kept, places, dates
 
 
-def _event_place(detected: DetectedEvent, text: str, places: list[PlaceMention],
+def event_place(detected: DetectedEvent, text: str, places: list[PlaceMention],
                  previous: PlaceMention | None, doc_place: PlaceMention | None) -> tuple[PlaceMention | None, str]:
     """The sentence's own event place; else the place of the event just before (the story goes on);
     else the last place named shortly before; else the document's main place."""
@@ -96,7 +96,7 @@ def _event_place(detected: DetectedEvent, text: str, places: list[PlaceMention],
     return doc_place, "document" if doc_place else "none"
 
 
-def _event_date(detected: DetectedEvent, dates: list[ResolvedDate], published: dt.datetime | None,
+def event_date(detected: DetectedEvent, dates: list[ResolvedDate], published: dt.datetime | None,
                 text: str) -> dict[str, Any]:
     s, e = detected.sentence_start, detected.sentence_end
     usable = [d for d in dates if d.value is not None and d.precision is not None
@@ -153,7 +153,7 @@ def build_reports(doc: Document, spacy_doc: Doc, mentions: list[Mention], places
             if attribution.source_start is not None and attribution.source_end is not None else None
         roles = assign_roles(spacy_doc, tstart, tend, mentions, registry, country_of, speaker) \
             if tstart is not None else {"actor1": None, "actor2": None, "target_words": []}
-        place, place_from = _event_place(det, doc.text, places,
+        place, place_from = event_place(det, doc.text, places,
                                          previous["place"] if previous and s - previous["end"] < 600 else None,
                                          doc_place)
         country = place.place.country_code if place and place.place else None
@@ -183,7 +183,7 @@ def build_reports(doc: Document, spacy_doc: Doc, mentions: list[Mention], places
             "actor1": actor1, "actor2": actor2, "civilian_targeting": civilian,
             "place": ({"text": place.text, "start": place.start, "end": place.end, "from": place_from,
                        **_place_attrs(place)} if place else None),
-            "date": _event_date(det, dates, published, doc.text),
+            "date": event_date(det, dates, published, doc.text),
             "fatalities": det.fatalities, "injuries": det.injuries, "casualty_text": det.casualty_text,
             "attribution": {"attributed_to": attribution.attributed_to, "cue": attribution.cue,
                             "status": attribution.status, "source_start": attribution.source_start,

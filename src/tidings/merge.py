@@ -585,6 +585,14 @@ def rebuild_events(store: Store, ctx: Context) -> int:
     return len(events)
 
 
+def _content_words(text: str) -> frozenset[str]:
+    """Content words of a claim (no parse across documents: lower-cased words minus stop words)."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    words = (w.strip(".,;:!?\"'()“”‘’").lower() for w in text.split())
+    return frozenset(w for w in words if len(w) > 2 and w not in STOP_WORDS)
+
+
 def _rebuild_claims(store: Store, report_event: dict[str, str]) -> None:
     con = store.con
     rows = con.execute("SELECT claim_id, doc_id, text, start, \"end\", attributed_to, cue, stance, report_id, about "
@@ -598,7 +606,7 @@ def _rebuild_claims(store: Store, report_event: dict[str, str]) -> None:
         groups[c["event_id"] or "doc:" + c["doc_id"]].append(c)
     for members in groups.values():
         spans = [ClaimSpan(c["text"], c["start"], c["end"], c["attributed_to"], c["cue"], c["stance"], c["_about"],
-                           frozenset(w.lower() for w in c["text"].split() if len(w) > 3)) for c in members]
+                           _content_words(c["text"]), doc_id=c["doc_id"]) for c in members]
         for i, j in contradictions(spans):
             members[i]["contradicts"].append(members[j]["claim_id"])
             members[j]["contradicts"].append(members[i]["claim_id"])

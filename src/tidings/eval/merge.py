@@ -4,7 +4,7 @@
    within gold topics, in the sentences the corpus marks as annotated (ECBplus_coreference_sentences.csv),
    singletons included. Each gold mention becomes a `merge.Candidate` built by our own stages: the trigger's
    lemma (spaCy), the ACLED type when `classify_sentence` codes the sentence at that trigger, the event date
-   and place chosen exactly as the ledger chooses them (`analyse._event_date` / `_event_place` over
+   and place chosen exactly as the ledger chooses them (`analyse.event_date` / `event_place` over
    `find_dates` against the document date when the Event StoryLine annotation gives one, and spaCy +
    `resolve_places`), and the named participants of the sentence, grouped across the topic as
    `rebuild_entities` groups names. They are clustered by `merge.cluster` with the same conflict and
@@ -160,7 +160,7 @@ def _participants(mentions: list[Any], start: int, end: int, canon: dict[str, st
 
 def build_candidates(docs: list[EcbDoc]) -> tuple[list[Any], dict[str, str]]:
     """One `merge.Candidate` per gold action mention, from our own stages. Returns (candidates, lemma by id)."""
-    from tidings.analyse import _event_date, _event_place
+    from tidings.analyse import event_date, event_place
     from tidings.events.classify import EventCoding, classify_sentence
     from tidings.events.detect import DetectedEvent
     from tidings.merge import Candidate
@@ -204,8 +204,8 @@ def build_candidates(docs: list[EcbDoc]) -> tuple[list[Any], dict[str, str]]:
             trigger = EventCoding(coding.event_type if hit and coding else "", coding.sub_event_type
                                   if hit and coding else "", 0.0, doc.text[t0:t1], t0 - s, t1 - s, False)
             det = DetectedEvent(s, e, trigger, None, None, None)
-            place, _ = _event_place(det, doc.text, places, None, doc_place)
-            when = _event_date(det, dates, published[doc.name], doc.text)
+            place, _ = event_place(det, doc.text, places, None, doc_place)
+            when = event_date(det, dates, published[doc.name], doc.text)
             c = Candidate(gm.mention_id, doc.name, None, None, None, None, sentence, s, e,
                           trigger.event_type or None, trigger.sub_event_type or None, {}, group=str(doc.topic))
             if when.get("value"):
