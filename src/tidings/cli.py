@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--workers", type=int, default=0)
     bench.add_argument("--no-analyse", action="store_true")
     bench.add_argument("--replicate", type=int, default=0, help="replicate the corpus to N pages (varied ids)")
+    bench.add_argument("--quick", action="store_true", help="a short run: local engine, the two small corpora")
+    bench.add_argument("--engines", help="comma-separated: localN (N workers), ray, trafilatura")
+    bench.add_argument("--sizes", help="comma-separated replica sizes of the VOA stories (default 1000,10000)")
+    bench.add_argument("--only", help="comma-separated corpus labels to run, e.g. voa-10000-warc")
+    bench.add_argument("--json", help="also write the results to this JSON file")
+    bench.add_argument("--timeout", type=float, help="seconds allowed per configuration")
 
     srv = sub.add_parser("serve", help="browse the ledger: a map, a timeline and a JSON API",
                          description="Serve the web page and read-only JSON API for a database.")
@@ -138,7 +144,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from tidings.bench import bench
 
-    bench(args.corpus, workers=args.workers, analyse=not args.no_analyse, replicate=args.replicate)
+    bench(args.corpus, workers=args.workers, analyse=not args.no_analyse, replicate=args.replicate,
+          quick=args.quick, engines=args.engines.split(",") if args.engines else None,
+          sizes=[int(n) for n in args.sizes.split(",") if n] if args.sizes is not None else None,
+          only=args.only.split(",") if args.only else None, json_out=args.json, timeout=args.timeout)
     return 0
 
 
