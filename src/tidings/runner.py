@@ -70,10 +70,15 @@ def run(inputs: list[str], *, db: str, workers: int = 0, engine: str = "local", 
         run_id = uuid.uuid4().hex[:12]
         store.start_run(run_id, inputs)
         counts = process_into_store(_progress(pages, progress), store, ctx, run_id, workers or default_workers())
-        derived = rebuild_derived(store, ctx)
-        if "copies" not in derived:
-            derived["copies"] = store.con.execute(
-                "SELECT count(*) FROM documents WHERE duplicate_of IS NOT NULL").fetchone()[0]
-        counts.copies = int(derived["copies"])  # type: ignore[call-overload]
-        store.finish_run(run_id, counts.as_dict())
-    return RunSummary(counts=counts, derived=derived, seconds=time.perf_counter() - started, db=db)
+        return finish(store, ctx, counts, run_id, started)
+
+
+def finish(store: Store, ctx: Context, counts: RunCounts, run_id: str, started: float) -> RunSummary:
+    """The end of a run on any engine: the cross-document stages, then the run's record and summary."""
+    derived = rebuild_derived(store, ctx)
+    if "copies" not in derived:
+        derived["copies"] = store.con.execute(
+            "SELECT count(*) FROM documents WHERE duplicate_of IS NOT NULL").fetchone()[0]
+    counts.copies = int(derived["copies"])  # type: ignore[call-overload]
+    store.finish_run(run_id, counts.as_dict())
+    return RunSummary(counts=counts, derived=derived, seconds=time.perf_counter() - started, db=store.path)

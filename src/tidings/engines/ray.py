@@ -28,7 +28,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tidings.crossdoc import rebuild_derived
 from tidings.engines.local import RunCounts, default_workers
 from tidings.engines.shards import Shard, auto_shard_bytes, plan, read_shard
 from tidings.errors import UsageError
@@ -250,7 +249,7 @@ def _results(ray: Any, todo: list[Shard], ctx: Context, allow_private: bool, fet
 def run_ray(inputs: list[str], *, db: str, ctx: Context, address: str | None = None,
             allow_private: bool = False, fetch_links: bool = False, num_cpus: int | None = None,
             shard_bytes: int | None = None):  # -> tidings.runner.RunSummary
-    from tidings.runner import RunSummary  # the runner imports this module lazily: no import cycle
+    from tidings.runner import finish  # the runner imports this module lazily: no import cycle
 
     ray = import_ray()
     started = time.perf_counter()
@@ -288,10 +287,4 @@ def run_ray(inputs: list[str], *, db: str, ctx: Context, address: str | None = N
                 if started_ray:
                     ray.shutdown()
         load_ready()
-        derived = rebuild_derived(store, ctx)
-        if "copies" not in derived:
-            derived["copies"] = store.con.execute(
-                "SELECT count(*) FROM documents WHERE duplicate_of IS NOT NULL").fetchone()[0]
-        counts.copies = int(derived["copies"])  # type: ignore[call-overload]
-        store.finish_run(run_id, counts.as_dict())
-    return RunSummary(counts=counts, derived=derived, seconds=time.perf_counter() - started, db=db)
+        return finish(store, ctx, counts, run_id, started)

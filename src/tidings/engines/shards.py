@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tidings.errors import UsageError
 from tidings.limits import DEFAULT_LIMITS, Limits
-from tidings.records import UNSUPPORTED, RawPage
+from tidings.records import RawPage
 from tidings.sources import files, records
 
 # A JSONL file bigger than this is cut into ranges of about this size: enough pages per shard to amortise a
@@ -155,21 +155,7 @@ def read_range(path: str, start: int, end: int, first_line: int, limits: Limits)
     with open(path, "rb") as fh:
         fh.seek(start)
         data = fh.read(end - start)
-    for offset, line in enumerate(data.splitlines()):
-        lineno = first_line + offset
-        if not line.strip():
-            continue
-        if len(line) > limits.max_raw_bytes:
-            yield RawPage(source=f"{path}#line-{lineno}", raw=line[: limits.max_raw_bytes], kind=UNSUPPORTED,
-                          error=f"record is over the {limits.max_raw_bytes:,}-byte limit")
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield RawPage(source=f"{path}#line-{lineno}", raw=line, kind=UNSUPPORTED,
-                          error=f"invalid JSON on line {lineno}: {exc.msg}")
-            continue
-        yield records._page(path, records._key(obj, f"line-{lineno}"), obj, line.strip())
+    yield from records.read_lines(path, data.splitlines(), first_line, limits)
 
 
 def read_shard(shard: Shard, *, allow_private: bool, fetch_links: bool,

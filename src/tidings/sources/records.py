@@ -7,7 +7,7 @@ A bad line is recorded as one failed page; the other lines are read.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from tidings.limits import Limits
@@ -62,7 +62,12 @@ def read_records(path: str, data: bytes, limits: Limits) -> Iterator[RawPage]:
         if obj is not None:
             yield _page(path, _key(obj, "record-1"), obj, data.strip())
             return
-    for lineno, line in enumerate(data.splitlines(), 1):
+    yield from read_lines(path, data.splitlines(), 1, limits)
+
+
+def read_lines(path: str, lines: Iterable[bytes], first_line: int, limits: Limits) -> Iterator[RawPage]:
+    """JSON Lines, one page per line; line numbers (for ids and errors) count from `first_line`."""
+    for lineno, line in enumerate(lines, first_line):
         if not line.strip():
             continue
         if len(line) > limits.max_raw_bytes:
