@@ -57,6 +57,14 @@ class RunCounts:
     status: Counter[str] = field(default_factory=Counter)
     stage_seconds: Counter[str] = field(default_factory=Counter)
 
+    def add(self, doc: Document) -> None:
+        """Count one processed document: its status and the time each stage took."""
+        self.status[doc.status] += 1
+        if doc.status != OK:
+            self.failed += doc.status != "empty"
+        for stage, seconds in doc.timings.items():
+            self.stage_seconds[stage] += seconds
+
     def as_dict(self) -> dict[str, int]:
         return {"seen": self.seen, "new": self.new, "already": self.already, "failed": self.failed,
                 "copies": self.copies}
@@ -92,11 +100,7 @@ def process_into_store(pages: Iterable[RawPage], store, ctx: Context, run_id: st
         extra.clear()
 
     for doc, raw in map_pages(unseen(pages, known, counts, extra), ctx, workers):
-        counts.status[doc.status] += 1
-        if doc.status != OK:
-            counts.failed += doc.status != "empty"
-        for stage, seconds in doc.timings.items():
-            counts.stage_seconds[stage] += seconds
+        counts.add(doc)
         batch.append(doc)
         if ctx.keep_raw and raw:
             raws[doc.doc_id] = raw

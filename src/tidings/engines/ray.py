@@ -32,7 +32,7 @@ from tidings.engines.local import RunCounts, default_workers
 from tidings.engines.shards import Shard, auto_shard_bytes, plan, read_shard
 from tidings.errors import UsageError
 from tidings.pipeline import Context, process_page
-from tidings.records import OK, Claim, Document, Mention, Report, Segment
+from tidings.records import Claim, Document, Mention, Report, Segment
 from tidings.store.db import Store
 
 PIP_HINT = 'the Ray engine needs Ray: pip install "tidings[ray]"'
@@ -195,11 +195,7 @@ def load_shard(store: Store, folder: ShardFolder, shard: Shard, run_id: str, kno
                 continue
             known.add(row["doc_id"])
             doc = row_doc(row)
-            counts.status[doc.status] += 1
-            if doc.status != OK:
-                counts.failed += doc.status != "empty"
-            for stage, seconds in doc.timings.items():
-                counts.stage_seconds[stage] += seconds
+            counts.add(doc)
             docs.append(doc)
             if keep_raw and row["raw"]:
                 raws[doc.doc_id] = row["raw"]

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from tidings.resolve.dates import ResolvedDate, find_dates
 
-_DIR = Path("events/gva/converted")
 WINDOW_DAYS = 30  # an article about a shooting reports it within days; older dates are background
 FALLBACK_DAYS = 365
 
@@ -47,12 +46,9 @@ def pick_incident_date(found: list[ResolvedDate], published: dt.date, window: in
 
 
 def _articles(data_dir: Path, split: str, limit: int | None) -> Iterator[tuple[str, dt.date, dt.date]]:
-    root = Path(data_dir) / _DIR
-    if not (root / "docs.jsonl").exists() or not (root / "incidents.jsonl").exists():
-        raise FileNotFoundError(f"GVA data absent under {root}")
-    if split not in ("dev", "test"):
-        raise ValueError("split must be dev or test")
-    parity = 0 if split == "dev" else 1
+    from tidings.eval.gva_incidents import gva_split
+
+    root, parity = gva_split(data_dir, split)
     gold: dict[str, dt.date] = {}
     with (root / "incidents.jsonl").open(encoding="utf-8") as fh:
         for line in fh:

@@ -59,14 +59,19 @@ class Article:
     text: str
 
 
-def load_gva(data_dir: Path, split: str, limit: int | None = None,
-             dense: bool = False) -> tuple[dict[str, Incident], list[Article]]:
+def gva_split(data_dir: Path, split: str) -> tuple[Path, int]:
+    """The GVA folder and the incident-id parity of a split (dev: even ids, test: odd)."""
     root = Path(data_dir) / _DIR
     if not (root / "docs.jsonl").exists() or not (root / "incidents.jsonl").exists():
         raise FileNotFoundError(f"GVA data absent under {root}")
     if split not in ("dev", "test"):
         raise ValueError("split must be dev or test")
-    parity = 0 if split == "dev" else 1
+    return root, 0 if split == "dev" else 1
+
+
+def load_gva(data_dir: Path, split: str, limit: int | None = None,
+             dense: bool = False) -> tuple[dict[str, Incident], list[Article]]:
+    root, parity = gva_split(data_dir, split)
     incidents: dict[str, Incident] = {}
     for rec in _jsonl(root / "incidents.jsonl"):
         if int(rec["incident_uri"]) % 2 == parity:
