@@ -93,6 +93,51 @@ def test_assess_is_consistent_with_the_two_functions() -> None:
         assert result.spans == relevant_sentence_spans(text)
 
 
+STORY = (
+    "The minister opened a new school in the capital on Monday. "
+    "She said the building had cost $2 million. "
+    "Pupils sang the national anthem. "
+    "Separately, Russian missiles struck Kharkiv overnight, killing three civilians. "
+    "Moscow denied targeting residential areas. "
+    "The mayor said heating would be restored by Friday. "
+    "The city's football team won its match. "
+    "Analysts said the war could last for years, and the army said it had enough ammunition. "
+    "The weather will be cold."
+)
+
+
+def _texts(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    return [text[s:e] for s, e in spans]
+
+
+def test_focus_spans_keep_events_their_neighbours_and_claims() -> None:
+    from tidings.relevance import focus_spans, mask
+
+    assessment = assess(STORY)
+    focus = " ".join(_texts(STORY, focus_spans(STORY, assessment)))
+    assert "Russian missiles struck Kharkiv" in focus
+    assert "Pupils sang the national anthem." in focus  # the event's neighbour before
+    assert "Moscow denied targeting residential areas." in focus  # a claim about it
+    assert "the army said it had enough ammunition" in focus  # conflict words and a word of attribution
+    assert "The minister opened a new school" not in focus
+    assert "The weather will be cold." not in focus
+    # Narrower than the candidate spans, and the mask keeps every offset.
+    assert sum(e - s for s, e in focus_spans(STORY, assessment)) < sum(e - s for s, e in assessment.spans)
+    masked = mask(STORY, focus_spans(STORY, assessment))
+    assert len(masked) == len(STORY)
+    for s, e in focus_spans(STORY, assessment):
+        assert masked[s:e] == STORY[s:e]
+    assert masked[:10].strip() == ""
+
+
+def test_focus_spans_empty_without_events_or_claims() -> None:
+    from tidings.relevance import focus_spans
+
+    text = "The army band played at the parade. Tickets sold out."
+    assessment = assess(text)
+    assert focus_spans(text, assessment) == [] or assessment.relevant
+
+
 @pytest.mark.shared_data
 def test_recall_on_the_dev_event_sets(shared_data: Path) -> None:
     from tidings.eval.relevance import run

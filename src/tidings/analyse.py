@@ -2,8 +2,9 @@
 attribution, and claims. Everything is a span over the document's clean text; every report keeps the
 verbatim sentence it came from.
 
-Cheap first: the spaCy pipeline (the costly part) runs only on the sentences the relevance filter keeps
-(each with a neighbour for context); other sentences get the cheap gazetteer place spans only.
+Cheap first: the spaCy pipeline (the costly part) runs only on the sentences `relevance.focus_spans` keeps
+(event sentences with a neighbour each side, and conflict sentences with a word of attribution); other
+sentences get the cheap gazetteer place spans and dates only.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from tidings.events.claims import extract_claims
 from tidings.events.detect import DetectedEvent, detect_events
 from tidings.events.roles import assign_roles, targets_protesters, unidentified_attackers, victim_is_civilian
 from tidings.records import Claim, Document, Mention, Report, content_id
-from tidings.relevance import relevant_sentence_spans
+from tidings.relevance import assess, focus_spans, mask
 from tidings.resolve.actors import ActorRegistry
 from tidings.resolve.dates import ResolvedDate, as_mention, find_dates
 from tidings.resolve.mentions import load_nlp, mentions_from_doc
@@ -209,28 +210,16 @@ def build_claims(doc: Document, spacy_doc: Doc, reports: list[Report]) -> list[C
     return claims
 
 
-def masked_text(text: str, spans: list[tuple[int, int]]) -> str:
-    """The text with everything outside `spans` blanked (line breaks kept): spaCy then spends its time on
-    the relevant sentences only, while every offset stays the offset in the document's text."""
-    parts: list[str] = []
-    cursor = 0
-    for start, end in spans:
-        gap = text[cursor:start]
-        parts.append("".join("\n" if ch == "\n" else " " for ch in gap))
-        parts.append(text[start:end])
-        cursor = end
-    tail = text[cursor:]
-    parts.append("".join("\n" if ch == "\n" else " " for ch in tail))
-    return "".join(parts)
-
-
 def analyse_document(doc: Document, ctx: Context) -> None:
-    spans = relevant_sentence_spans(doc.text)
-    if not spans:
+    assessment = assess(doc.text)
+    if not assessment.relevant:
         return  # cheap first: no trace of an event, no NLP
+    spans = focus_spans(doc.text, assessment)
+    if not spans:
+        return  # conflict words, but no event and no attributed statement about one
     registry = ctx.model("actors", lambda: ActorRegistry.load(extra_files=ctx.actor_files))
     nlp = ctx.model("nlp", lambda: load_nlp(registry))
-    spacy_doc = nlp(masked_text(doc.text, spans))
+    spacy_doc = nlp(mask(doc.text, spans))
     mentions, places, dates = resolve_mentions(doc, spacy_doc, registry)
     doc.mentions = mentions
     doc.reports = build_reports(doc, spacy_doc, mentions, places, dates, registry)

@@ -45,6 +45,7 @@ class Patterns:
 class Lexicon:
     patterns: Patterns  # one alternation: groups `veto`, `strong`, `weak`, tried in that order at each word
     weak_needed: int
+    claim_cues: re.Pattern[str]
 
 
 def _group(name: str, patterns: list[str]) -> str:
@@ -70,13 +71,16 @@ def lexicon() -> Lexicon:
         for pattern in patterns:
             if re.search(r"\\[A-Z]", pattern):  # \W \S \D \B would change meaning when lower-cased
                 raise ValueError(f"relevance.yaml: use lower-case escapes only: {pattern!r}")
-    return Lexicon(patterns=_compile(groups), weak_needed=int(data.get("weak_needed", 2)))
+    cues = "|".join(sorted(data["claim_cues"], key=len, reverse=True))
+    return Lexicon(patterns=_compile(groups), weak_needed=int(data.get("weak_needed", 2)),
+                   claim_cues=re.compile(rf"\b(?:{cues})\b", re.IGNORECASE))
 
 
 @dataclass(frozen=True)
 class Assessment:
     relevant: bool
     spans: list[tuple[int, int]]  # candidate sentences with a neighbour each side, merged; [] when not relevant
+    strong: tuple[int, ...] = ()  # offsets of the strong matches
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -125,14 +129,8 @@ def assess(text: str) -> Assessment:
         i = bisect.bisect_right(starts, offset) - 1
         if i >= 0:
             chosen.update((i - 1, i, i + 1))
-    spans: list[tuple[int, int]] = []
-    for i in sorted(j for j in chosen if 0 <= j < len(sentences)):
-        s, e = sentences[i]
-        if spans and i > 0 and spans[-1][1] == sentences[i - 1][1]:
-            spans[-1] = (spans[-1][0], e)  # the previous sentence is in: extend the window
-        else:
-            spans.append((s, e))
-    return Assessment(True, spans)
+    return Assessment(True, _merge(text, [sentences[i] for i in sorted(chosen) if 0 <= i < len(sentences)]),
+                      tuple(strong))
 
 
 def document_relevant(text: str) -> bool:
@@ -147,3 +145,63 @@ def relevant_sentence_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the candidate sentences, each with one neighbour on each side, merged where they
     touch, in text order. Empty when the document is not relevant."""
     return assess(text).spans
+
+
+_CLAIM_REACH = 600  # characters around an event sentence in which a statement is taken as about it
+
+
+def focus_spans(text: str, assessment: Assessment) -> list[tuple[int, int]]:
+    """The second, narrower cut of cheap first, inside the candidate spans: the sentences the rule-based
+    event detector codes as events (with one neighbour each side, for attribution and context), sentences
+    with a word of attribution near them, and the conflict sentences (a strong match) that carry a word
+    of attribution (claims about events). Only these reach spaCy: on VOA news they are 23% of the text,
+    against 66% for the candidate spans."""
+    from tidings.events.detect import detect_events
+
+    lex = lexicon()
+    masked = mask(text, assessment.spans)
+    sentences = sentence_spans(masked)
+    starts = [s for s, _ in sentences]
+    chosen: set[int] = set()
+    for event in detect_events(masked):
+        first = max(0, bisect.bisect_right(starts, event.sentence_start) - 1)
+        last = max(0, bisect.bisect_right(starts, event.sentence_end - 1) - 1)
+        chosen.update(range(first - 1, last + 2))
+        # Statements about the event nearby ("Kyiv denied it", "…, officials said") become its claims.
+        for i in range(bisect.bisect_left(starts, event.sentence_start - _CLAIM_REACH),
+                       bisect.bisect_right(starts, event.sentence_end + _CLAIM_REACH)):
+            if lex.claim_cues.search(masked, *sentences[i]):
+                chosen.add(i)
+    for offset in assessment.strong:
+        i = bisect.bisect_right(starts, offset) - 1
+        if i >= 0 and lex.claim_cues.search(masked, *sentences[i]):
+            chosen.add(i)
+    return _merge(text, [sentences[i] for i in sorted(chosen) if 0 <= i < len(sentences)])
+
+
+def _merge(text: str, picked: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentences in text order, joined into one span where only whitespace separates them in `text`."""
+    spans: list[tuple[int, int]] = []
+    for start, end in picked:
+        if spans and not text[spans[-1][1] : start].strip():
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with everything outside `spans` blanked (line breaks kept): the NLP stages then spend
+    their time on these spans only, while every offset stays the offset in the document's text."""
+    parts: list[str] = []
+    cursor = 0
+    for start, end in spans:
+        parts.append(_blank(text[cursor:start]))
+        parts.append(text[start:end])
+        cursor = end
+    parts.append(_blank(text[cursor:]))
+    return "".join(parts)
+
+
+def _blank(gap: str) -> str:
+    return re.sub(r"[^\n]", " ", gap)

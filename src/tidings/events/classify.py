@@ -72,6 +72,7 @@ class _Lexicon:
     specific: re.Pattern[str]
     generic_present: re.Pattern[str]
     upgrades: tuple[tuple[frozenset[str], str, frozenset[str], tuple[str, ...]], ...]
+    triggers: re.Pattern[str] | None  # a quick test for any trigger cue, on lower-cased text
     categories: dict[str, re.Pattern[str]]
     reporting: dict[str, re.Pattern[str]]
     sub_to_type: dict[str, str]
@@ -140,11 +141,22 @@ def _lexicon() -> _Lexicon:
             (frozenset(u["from"]), u["to"], frozenset(u.get("when", [])), tuple(u.get("when_cue", [])))
             for u in lex.get("upgrades", [])
         ),
+        triggers=_trigger_pattern(lex["cues"], [c for r in rules for c in r.any]),
         categories={k: re.compile(v, _FLAGS) for k, v in lex["background_categories"].items()},
         reporting={k: re.compile(v, _FLAGS) for k, v in lex["reporting"].items()},
         sub_to_type=sub_to_type,
         sub_info=sub_info,
     )
+
+
+def _trigger_pattern(patterns: dict[str, str], names: list[str]) -> re.Pattern[str] | None:
+    """One alternation of every trigger cue, lower-cased and anchored at a word start: on lower-cased
+    text this is twice as fast as trying each IGNORECASE cue, and most sentences stop here. It may
+    match more than the cues (it is only a gate), never less; None when a cue cannot be lower-cased."""
+    names = list(dict.fromkeys(names))
+    if any(n in _CASE_SENSITIVE or re.search(r"\\[A-Z]", patterns[n]) for n in names):
+        return None  # a case-sensitive cue or an escape like \\S that lower-casing would change
+    return re.compile(r"(?<!\w)(?=\w)(?:" + "|".join(f"(?:{patterns[n].lower()})" for n in names) + ")")
 
 
 def event_type_of(sub_event_type: str) -> str:
@@ -215,6 +227,9 @@ def _civilian_targeting(rule: _Rule, sentence: str, lex: _Lexicon) -> bool:
     )
 
 
+# Memoised: the cheap-first pass and the final pass over a document classify the same sentences, and
+# agency copy repeats them across documents. The coding is immutable.
+@lru_cache(maxsize=8192)
 def classify_sentence(sentence: str, context: str = "") -> EventCoding | None:
     """ACLED coding of the event a sentence reports, or None if it reports none.
 
@@ -226,6 +241,9 @@ def classify_sentence(sentence: str, context: str = "") -> EventCoding | None:
     lex = _lexicon()
     if sentence.rstrip().endswith("?") or lex.past_year.search(sentence):
         return None  # questions and recaps of dated past events ("The 2004 bombing ...") are not reports
+    lowered = sentence.lower()
+    if lex.triggers is not None and len(lowered) == len(sentence) and lex.triggers.search(lowered) is None:
+        return None  # every rule needs a trigger: most sentences have none, and this is the cheap test
     background = [m.start() for m in lex.background.finditer(sentence)]
     masked = _topic_spans(sentence, lex)
     matches: dict[str, list[re.Match[str]]] = {}

@@ -47,7 +47,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +81,7 @@ _PUNCT = re.compile(r"[.'’`ʻʼ‘\"]")
 _SPACES = re.compile(r"[\s\-‐–—_/,]+")
 
 
+@lru_cache(maxsize=100_000)  # the same names recur on every page; folding is the costly part
 def normalize_name(name: str) -> str:
     """Lookup key: accents folded, case folded, dots/apostrophes dropped, hyphens as spaces."""
     folded = unicodedata.normalize("NFKD", name)
@@ -523,6 +524,7 @@ class Gazetteer:
             if r[3] == _KIND_CODE[ADMIN1]:
                 self._admin1[(r[4], r[6])] = self._place(r)
         self._cand_cache: dict[tuple[str, int], list[Place]] = {}
+        self._row_cache: dict[tuple[str, str], Any] = {}  # (query, key) -> first row: the index is read-only
         self._capitals = _capitals()
 
     @classmethod
@@ -565,19 +567,27 @@ class Gazetteer:
         """A national capital ("Washington" the city, not the state, is what news usually means)."""
         return place.kind == CITY and (place.country_code, normalize_name(place.name)) in self._capitals
 
+    def _first_row(self, query: str, key: str) -> Any:
+        """The first row of a one-key lookup, memoised per process (capitalised words recur on every page)."""
+        hit = self._row_cache.get((query, key), self)
+        if hit is not self:
+            return hit
+        row = self._con.execute(query, (key,)).fetchone()
+        if len(self._row_cache) > 200_000:
+            self._row_cache.clear()
+        self._row_cache[(query, key)] = row
+        return row
+
     def has_name(self, name: str) -> bool:
-        key = normalize_name(name)
-        return self._con.execute("SELECT 1 FROM name WHERE key = ? LIMIT 1", (key,)).fetchone() is not None
+        return self._first_row("SELECT 1 FROM name WHERE key = ? LIMIT 1", normalize_name(name)) is not None
 
     def is_primary_name(self, name: str) -> bool:
         """True when some place carries `name` as its own (not alternate) name."""
-        key = normalize_name(name)
-        row = self._con.execute("SELECT 1 FROM name WHERE key = ? AND alt = 0 LIMIT 1", (key,)).fetchone()
-        return row is not None
+        return self._first_row("SELECT 1 FROM name WHERE key = ? AND alt = 0 LIMIT 1", normalize_name(name)) is not None
 
     def demonym(self, word: str) -> Place | None:
         """The country a demonym or adjective ("Ukrainian", "Turkish") refers to."""
-        row = self._con.execute("SELECT cc FROM demonym WHERE key = ?", (normalize_name(word),)).fetchone()
+        row = self._first_row("SELECT cc FROM demonym WHERE key = ?", normalize_name(word))
         return self.country(row[0]) if row else None
 
     def country(self, cc: str) -> Place | None:
