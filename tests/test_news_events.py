@@ -102,3 +102,6 @@ def test_news_events_eval(tmp_path: Path) -> None:
         pytest.skip("shared VOA stories not present")
     assert result["stories"] >= 30
     assert result["event_recall"] > 0.8 and result["event_precision"] > 0.5
+    # The product's path (both cheap cuts, spaCy, detection on its sentences) loses no more than that.
+    assert result["kept_by_relevance"] >= 0.97 and result["kept_by_focus"] >= 0.95
+    assert result["pipeline_recall"] > 0.8 and result["pipeline_precision"] > 0.5
