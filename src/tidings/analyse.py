@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from tidings.pipeline import Context
 
 PLACE_LABELS = ("GPE", "LOC", "FAC", "NORP")
+# spaCy's vocabulary keeps every new string it sees (names, numbers, URLs): a worker takes a fresh copy of
+# the model after this many documents, so a long run's memory stays flat (loading takes about a second).
+RELOAD_NLP_EVERY = 20_000
 BLOCKING = ("PERSON", "ORG", "GROUP")
 
 
@@ -210,6 +213,16 @@ def build_claims(doc: Document, spacy_doc: Doc, reports: list[Report]) -> list[C
     return claims
 
 
+def _nlp(ctx: Context, registry: ActorRegistry) -> Any:
+    """The worker's spaCy pipeline, renewed every RELOAD_NLP_EVERY analysed documents."""
+    analysed = ctx.models.get("nlp_documents", 0)
+    if analysed >= RELOAD_NLP_EVERY:
+        ctx.models["nlp"] = load_nlp(registry, fresh=True)
+        analysed = 0
+    ctx.models["nlp_documents"] = analysed + 1
+    return ctx.model("nlp", lambda: load_nlp(registry))
+
+
 def analyse_document(doc: Document, ctx: Context) -> None:
     assessment = assess(doc.text)
     if not assessment.relevant:
@@ -218,7 +231,7 @@ def analyse_document(doc: Document, ctx: Context) -> None:
     if not spans:
         return  # conflict words, but no event and no attributed statement about one
     registry = ctx.model("actors", lambda: ActorRegistry.load(extra_files=ctx.actor_files))
-    nlp = ctx.model("nlp", lambda: load_nlp(registry))
+    nlp = _nlp(ctx, registry)
     spacy_doc = nlp(mask(doc.text, spans))
     mentions, places, dates = resolve_mentions(doc, spacy_doc, registry)
     doc.mentions = mentions

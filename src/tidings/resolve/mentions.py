@@ -267,12 +267,12 @@ _NLP: dict[int, tuple[ActorRegistry, Language]] = {}
 _LOCK = threading.Lock()
 
 
-def load_nlp(registry: ActorRegistry | None = None) -> Language:
-    """spaCy with the registry layer, loaded once per process and registry."""
+def load_nlp(registry: ActorRegistry | None = None, *, fresh: bool = False) -> Language:
+    """spaCy with the registry layer, loaded once per process and registry (`fresh`: load it anew)."""
     registry = registry or ActorRegistry.load()
     key = id(registry)
     with _LOCK:
-        if key not in _NLP:
+        if key not in _NLP or fresh:
             nlp = spacy.load(MODEL)
             token_attrs.fuse(nlp)  # same annotations as the attribute ruler and lemmatizer, faster
             component = nlp.add_pipe("tidings_actors", after="ner")

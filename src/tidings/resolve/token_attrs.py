@@ -105,7 +105,7 @@ class TokenAttrs:
             if done is None:
                 self._exact(token, [])
                 done = (token.pos, token.tag, token.morph.key, token.dep, token.lemma)
-                if len(memo) > 500_000:
+                if len(memo) > 200_000:  # about 40 MB; a reset only costs the exact path again
                     memo.clear()
                 memo[key] = done
             else:
