@@ -75,6 +75,17 @@ def test_small_files_are_grouped_in_input_order(tmp_path: Path) -> None:
     assert pages == [str(tmp_path / n) for n in names]
 
 
+def test_shards_are_smaller_when_pages_cost_more(tmp_path: Path) -> None:
+    # ~570 KB of records: one shard without the NLP stages (a second of CPU), several with them, so both
+    # cores get work on a small corpus (the 89 VOA stories were one shard: one busy actor, one idle).
+    path = tmp_path / "stories.jsonl"
+    _records(path, 2500)
+    assert shards.auto_shard_bytes([str(path)], analyse=False) == shards.MIN_SHARD_BYTES
+    assert shards.auto_shard_bytes([str(path)], analyse=True) == shards.MIN_SHARD_BYTES_ANALYSED
+    assert len(shards.plan([str(path)], "o", shards.auto_shard_bytes([str(path)], analyse=False))) == 1
+    assert len(shards.plan([str(path)], "o", shards.auto_shard_bytes([str(path)], analyse=True))) >= 6
+
+
 def test_stdin_is_refused_with_a_way_out() -> None:
     with pytest.raises(UsageError, match="--engine local"):
         shards.plan(["-"], "o")
@@ -92,9 +103,22 @@ def test_missing_ray_gives_the_pip_hint(monkeypatch: pytest.MonkeyPatch) -> None
 @pytest.fixture(scope="module")
 def ray_local() -> Any:
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 1024 * 1024)
+    from tidings.engines.ray import start_ray
+
+    assert start_ray(ray, num_cpus=2)  # Ray on this machine as `tidings run --engine ray` starts it
     yield ray
     ray.shutdown()
+
+
+def test_ray_workers_run_at_the_drivers_priority(ray_local: Any) -> None:
+    # Ray renices its workers by +15 by default: on a busy machine the run then starves behind everything.
+    import os
+
+    @ray_local.remote
+    def niceness() -> int:
+        return os.nice(0)
+
+    assert ray_local.get(niceness.remote()) == os.nice(0)
 
 
 def _docs(db: Path) -> list[dict]:
@@ -136,6 +160,7 @@ def test_ray_and_local_store_the_same_documents_and_resume(tmp_path: Path, ray_l
     manifest = [json.loads(line) for line in (folder / "manifest.jsonl").read_text().splitlines()]
     assert len(manifest) == len(parts_after) == len({m["shard_id"] for m in manifest})
     assert any(m["start"] > 0 for m in manifest)  # the big JSONL really was cut into ranges
+    assert all({"pid", "started_at", "seconds", "cpu_seconds"} <= m.keys() for m in manifest)  # per-shard timings
     assert summary.counts.new == local.counts.new - stored_by_killed_run
 
     assert _docs(ray_db) == _docs(local_db)

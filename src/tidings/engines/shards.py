@@ -23,20 +23,27 @@ from tidings.sources import files, records
 # A JSONL file bigger than this is cut into ranges of about this size: enough pages per shard to amortise a
 # task's start-up, small enough that a cluster's cores all get work and a killed run loses little.
 DEFAULT_SHARD_BYTES = 32 * 1024 * 1024
+# The smallest shard: a second or two of CPU. Without the NLP stages 1 MB of news records is ~200 pages at
+# ~5 ms; with them a page costs 100-170 ms, so 64 KB (~14 stories) already is ~1.5-2.5 s, and a small corpus
+# (the 89 VOA stories, 400 KB: 6 shards) is not one shard that leaves every other core idle. A shard costs
+# ~50 ms of CPU of its own (measured), so smaller would not pay.
 MIN_SHARD_BYTES = 1024 * 1024
+MIN_SHARD_BYTES_ANALYSED = 64 * 1024
 MIN_SHARDS = 64  # inputs big enough are cut into at least this many ranges, so a cluster's cores all get work
 
 
-def auto_shard_bytes(inputs: list[str]) -> int:
-    """The range size for these inputs: a 64th of their size, between 1 MB and DEFAULT_SHARD_BYTES.
-    It depends on the inputs only (never on the cluster), so a resumed run cuts the same shards."""
+def auto_shard_bytes(inputs: list[str], analyse: bool = False) -> int:
+    """The range size for these inputs: a 64th of their size, between the minimum (smaller with the NLP
+    stages on, `analyse`) and DEFAULT_SHARD_BYTES. It depends on the inputs and options only (never on the
+    cluster), so a resumed run of the same command cuts the same shards."""
     total = 0
     for spec in inputs:
         try:
             total += sum(os.path.getsize(p) for p in files.expand(spec) if not p.startswith(("http", "-")))
         except (FileNotFoundError, OSError):
             continue
-    return max(MIN_SHARD_BYTES, min(DEFAULT_SHARD_BYTES, total // MIN_SHARDS))
+    smallest = MIN_SHARD_BYTES_ANALYSED if analyse else MIN_SHARD_BYTES
+    return max(smallest, min(DEFAULT_SHARD_BYTES, total // MIN_SHARDS))
 _SCAN_CHUNK = 4 * 1024 * 1024
 
 
