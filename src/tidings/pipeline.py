@@ -7,8 +7,11 @@ its message and the stages after it are skipped: the document is still stored.
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -37,7 +40,8 @@ class Context:
 
     def model(self, name: str, load: Callable[[], Any]) -> Any:
         if name not in self.models:
-            self.models[name] = load()
+            with _deadline_paused():  # loading a model once per process is not the page's time
+                self.models[name] = load()
         return self.models[name]
 
 
@@ -124,7 +128,8 @@ STAGES: list[tuple[str, Stage]] = [
 
 
 def process_page(page: RawPage, ctx: Context) -> Document:
-    """Run every stage on one page. Never raises for a bad page."""
+    """Run every stage on one page. Never raises for a bad page, and never takes much longer than
+    `ctx.limits.max_parse_seconds` (see `_deadline` for what that covers)."""
     doc = Document(doc_id=page.doc_id, source=page.source, url=page.url, kind=page.kind)
     if page.error is not None or page.kind in (UNSUPPORTED, "empty"):
         doc.status = EMPTY if page.kind == "empty" and page.error is None else (
@@ -133,20 +138,123 @@ def process_page(page: RawPage, ctx: Context) -> Document:
         if page.hints.get("fetch_error"):
             doc.error += f"; linked page not fetched: {page.hints['fetch_error']}"
         return doc
-    for name, stage in STAGES:
-        started = time.perf_counter()
-        try:
-            stage(doc, page, ctx)
-        except PageError as exc:
-            doc.status, doc.error = exc.status, str(exc)
-        except Exception as exc:  # noqa: BLE001 - one bad page must not stop the run; its error is stored
-            doc.status, doc.error = ERROR, f"{name} failed: {type(exc).__name__}: {exc}"
-        doc.timings[name] = time.perf_counter() - started
-        if doc.status not in (OK, EMPTY) or (doc.status == EMPTY and name == "extract"):
-            break
+    if _deadline_usable(ctx.limits.max_parse_seconds):
+        _warm_up(ctx)
+    name, started, finished = "decode", time.perf_counter(), False
+    try:
+        with _deadline(ctx.limits.max_parse_seconds):
+            for name, stage in STAGES:
+                started = time.perf_counter()
+                _run_stage(name, stage, doc, page, ctx)
+                if doc.status not in (OK, EMPTY) or (doc.status == EMPTY and name == "extract"):
+                    break
+            finished = True
+    except PageTimeout:
+        if not finished:  # the alarm can land just after the last stage: then the page is complete
+            doc.timings[name] = time.perf_counter() - started
+            doc.status = ERROR
+            doc.error = (f"page took longer than {ctx.limits.max_parse_seconds:g} s to parse (stopped in the "
+                         f"{name} stage); set TIDINGS_MAX_PARSE_SECONDS to allow more")
+    if doc.status == ERROR and (doc.mentions or doc.reports or doc.claims):
+        # A stage stopped halfway: store the document without its half-finished analysis.
+        doc.mentions, doc.reports, doc.claims = [], [], []
     if page.hints.get("fetch_error") and doc.status == OK:
         doc.error = f"linked page not fetched, used the feed's own text: {page.hints['fetch_error']}"
     return doc
+
+
+def _run_stage(name: str, stage: Stage, doc: Document, page: RawPage, ctx: Context) -> None:
+    started = time.perf_counter()
+    try:
+        stage(doc, page, ctx)
+    except PageError as exc:
+        doc.status, doc.error = exc.status, str(exc)
+    except Exception as exc:  # noqa: BLE001 - one bad page must not stop the run; its error is stored
+        doc.status, doc.error = ERROR, f"{name} failed: {type(exc).__name__}: {exc}"
+    doc.timings[name] = time.perf_counter() - started
+
+
+_WARM_PAGE = (b"<html><head><title>Shelling hits Kharkiv</title></head><body><article><p>KHARKIV, 12 February "
+              b"2024 - Two people were killed when shelling hit Kharkiv on Monday, the regional governor said."
+              b"</p></article></body></html>")
+_warmed: set[bool] = set()  # the `analyse` settings this process has warmed up for
+
+
+def _warm_up(ctx: Context) -> None:
+    """Run the stages once per process on a small page, with no clock running.
+
+    The stages import libraries and fill their lazy caches on first use. An alarm landing in the
+    middle of an import leaves a half-initialised module behind (seen: urllib3 without `util`, after
+    which every HTML page came out empty), so that first use must not be interruptible.
+    """
+    if ctx.analyse in _warmed:
+        return
+    _warmed.add(ctx.analyse)
+    page = RawPage(source="tidings:warm-up", raw=_WARM_PAGE, kind="html")
+    doc = Document(doc_id=page.doc_id, source=page.source, kind=page.kind)
+    for name, stage in STAGES:
+        _run_stage(name, stage, doc, page, ctx)
+
+
+class PageTimeout(BaseException):
+    """Raised by the parse-time alarm. A BaseException, so no stage's `except Exception` swallows it."""
+
+
+_deadline_active = False
+
+
+def _expire(signum: int, frame: object) -> None:
+    raise PageTimeout
+
+
+def _deadline_usable(seconds: float) -> bool:
+    return (seconds > 0 and hasattr(signal, "setitimer") and not _deadline_active
+            and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Interrupt the block after `seconds` of wall-clock time with PageTimeout.
+
+    Uses SIGALRM, so it works only in a process's main thread (the CLI with one worker, and every
+    worker of the local engine's process pool); elsewhere (threads, Ray actors) the block runs
+    unbounded. The alarm is delivered when the interpreter next runs Python code: a C extension that
+    never returns is not interrupted. tests/test_faults.py feeds deeply nested HTML, huge attribute
+    values, megabyte lines and regex-pathological text: lxml, trafilatura, `re` and spaCy return to
+    Python often enough on all of them. Known exception: one tag with ~100,000 attributes keeps
+    libxml2's HTML parser busy for minutes in C (quadratic duplicate-attribute check). An outer
+    ITIMER_REAL (someone else's alarm) is left alone.
+    """
+    global _deadline_active
+    if not _deadline_usable(seconds):
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _expire)
+    _deadline_active = True
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:  # runs even when the alarm fires on the line above
+            _deadline_active = False
+            signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def _deadline_paused() -> Iterator[None]:
+    """Stop the page's clock while the block runs (a model loading once per process)."""
+    if not _deadline_active:
+        yield
+        return
+    remaining = signal.setitimer(signal.ITIMER_REAL, 0)[0]
+    try:
+        yield
+    finally:
+        if _deadline_active and remaining > 0:
+            signal.setitimer(signal.ITIMER_REAL, remaining)
 
 
 def _clean(value: Any) -> str | None:
