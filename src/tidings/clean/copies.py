@@ -1,9 +1,9 @@
 """Exact and near-duplicate documents: syndicated copies, content-farm rewrites with new chrome.
 
 Per document (parallel stage): a hash of the normalised text and a MinHash of its word shingles.
-Across documents (one pass over the store): LSH candidate pairs, verified by estimated Jaccard, joined
-into clusters; each copy points at its cluster's earliest-published (else longest) member.
-Copies are kept, never deleted.
+Across documents (`crossdoc.update_copies`, incremental over the store): equal text hashes, and LSH
+candidates verified by estimated Jaccard, join documents into clusters; each copy points at its
+cluster's earliest-published (else longest) member. Copies are kept, never deleted.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
 NUM_PERM = 128
 SHINGLE = 5  # words per shingle: long enough to ignore common phrases, short enough for rewrites
@@ -48,20 +47,49 @@ def minhash_signature(text: str) -> bytes | None:
 
 
 def _minhash(sig: bytes) -> MinHash:
+    """A stored signature as a datasketch MinHash (tests compare replicas with it)."""
     return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashvalues=np.frombuffer(sig, dtype=np.uint64))
 
 
-@dataclass(frozen=True)
-class CopyCandidate:
-    doc_id: str
-    text_hash: str | None
-    minhash: bytes | None
-    published: str | None
-    length: int
+# The LSH banding that datasketch's MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM) chooses: two
+# signatures are compared when all ROWS values of one of BANDS bands are equal.
+BANDS, ROWS = 18, 7
+# Stored band buckets and clusters are only valid for these settings: the store rebuilds its index when
+# they change.
+INDEX_VERSION = f"{SCHEME}-{NUM_PERM}-shingle{SHINGLE}-t{THRESHOLD}-b{BANDS}r{ROWS}-v1"
+_MIX = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93,
+                 0xA0761D6478BD642F, 0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3], dtype=np.uint64)
 
 
-def _utc(published: str | None) -> str | None:
-    """Published dates compare in UTC; a date without a zone is taken as UTC."""
+def signatures(blobs: list[bytes]) -> np.ndarray:
+    """Stored MinHash signatures as one (n, NUM_PERM) array."""
+    return np.frombuffer(b"".join(blobs), dtype=np.uint64).reshape(len(blobs), NUM_PERM)
+
+
+def band_buckets(sigs: np.ndarray) -> np.ndarray:
+    """(n, BANDS) signed 64-bit buckets: a hash of each band's values, to join on in SQL. Equal bands give
+    equal buckets; a rare collision is harmless because `is_copy` compares the bands themselves."""
+    bands = sigs[:, : BANDS * ROWS].reshape(len(sigs), BANDS, ROWS)
+    with np.errstate(over="ignore"):  # multiplication modulo 2**64 is the point
+        h = (bands * _MIX).sum(axis=2, dtype=np.uint64)
+        h ^= h >> np.uint64(31)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(29)
+    return h.view(np.int64)
+
+
+def is_copy(a: np.ndarray, b: np.ndarray) -> bool:
+    """Two signatures are copies when they share a whole LSH band (the candidates of an LSH index) and
+    their estimated Jaccard similarity reaches THRESHOLD (computed as datasketch's MinHash.jaccard)."""
+    equal = a == b
+    if not equal[: BANDS * ROWS].reshape(BANDS, ROWS).all(axis=1).any():
+        return False
+    return float(np.count_nonzero(equal)) / float(NUM_PERM) >= THRESHOLD
+
+
+def published_key(published: str | None) -> str | None:
+    """What the earliest-published rule compares: the date in UTC (a date without a zone is taken as UTC),
+    as an ISO string; an unreadable date as written; None when unknown."""
     if not published:
         return None
     try:
@@ -73,55 +101,21 @@ def _utc(published: str | None) -> str | None:
     return value.isoformat()
 
 
-def _find(parent: dict[str, str], x: str) -> str:
-    while parent[x] != x:
-        parent[x] = parent[parent[x]]
-        x = parent[x]
-    return x
+def merged_labels(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Cluster labels joined (transitively) by `edges` -> the label of their merged cluster, the smallest,
+    for every label that was joined to another. Labels are the smallest doc_id of their cluster, so the
+    merged label is again the smallest doc_id of the merged cluster."""
+    parent: dict[str, str] = {}
 
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
 
-def duplicate_map(docs: Iterable[CopyCandidate]) -> dict[str, str | None]:
-    """doc_id -> the doc_id it is a copy of (None for originals and singletons). Deterministic."""
-    items = {d.doc_id: d for d in docs}
-    parent = {doc_id: doc_id for doc_id in items}
-
-    def union(a: str, b: str) -> None:
-        ra, rb = _find(parent, a), _find(parent, b)
+    for a, b in edges:
+        ra, rb = find(a), find(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-
-    by_hash: dict[str, str] = {}
-    for doc_id in sorted(items):
-        h = items[doc_id].text_hash
-        if h:
-            if h in by_hash:
-                union(by_hash[h], doc_id)
-            else:
-                by_hash[h] = doc_id
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    hashes: dict[str, MinHash] = {}
-    for doc_id in sorted(items):
-        sig = items[doc_id].minhash
-        if sig is None:
-            continue
-        mh = _minhash(sig)
-        for other in lsh.query(mh):
-            if hashes[other].jaccard(mh) >= THRESHOLD:
-                union(other, doc_id)
-        lsh.insert(doc_id, mh)
-        hashes[doc_id] = mh
-
-    clusters: dict[str, list[str]] = {}
-    for doc_id in items:
-        clusters.setdefault(_find(parent, doc_id), []).append(doc_id)
-    result: dict[str, str | None] = {doc_id: None for doc_id in items}
-    for members in clusters.values():
-        if len(members) < 2:
-            continue
-        # Earliest published wins (an unknown date never beats a known one), then the most complete.
-        rep = min(members, key=lambda m: (_utc(items[m].published) is None, _utc(items[m].published) or "",
-                                          -items[m].length, m))
-        for m in members:
-            if m != rep:
-                result[m] = rep
-    return result
+    return {x: find(x) for x in parent}

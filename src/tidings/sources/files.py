@@ -5,11 +5,13 @@ from __future__ import annotations
 import glob
 import gzip
 import io
+import json
 import os
 import sys
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from tidings.clean.encoding import looks_binary
 from tidings.limits import DEFAULT_LIMITS, Limits
@@ -138,6 +140,56 @@ def _is_warc(path: str, head: bytes) -> bool:
     return head.startswith((b"WARC/", b"filedesc://"))
 
 
+def iter_lines(fh: BinaryIO, max_line: int) -> Iterator[bytes]:
+    """A file's lines exactly as `data.splitlines()` gives them for the whole file (a bare `\r` splits
+    too; empty lines are kept, so line numbers match), read one line at a time.
+
+    A line over `max_line` bytes comes out as its first `max_line + 1` bytes (`records.read_lines` reports it
+    as over the limit, with the same raw bytes as when the whole file was read) and the rest is skipped
+    without being held. (Inside such a line a bare `\r` no longer splits, as it did when the whole file was read.)"""
+    while True:
+        chunk = fh.readline(max_line + 2)  # a line of max_line bytes plus its \r\n still fits
+        if not chunk:
+            return
+        if chunk.endswith(b"\n") or len(chunk) < max_line + 2:
+            yield from chunk.splitlines()
+            continue
+        yield chunk[: max_line + 1]
+        while chunk and not chunk.endswith(b"\n"):
+            chunk = fh.readline(1 << 20)
+
+
+_JSON_SPACE = b" \t\r\n"  # what `json.loads` accepts around a document
+
+
+def _is_json_lines(path: str, head: bytes, limits: Limits) -> bool:
+    """A plain file that `records.read_records` would read as JSON Lines, decided from its first lines, so
+    it can be streamed with the same records: not a JSON array, and either not starting with `{` or with
+    a first line that is a whole JSON document followed by more (one object alone, or one pretty-printed
+    over several lines, is a single record and is read whole as before)."""
+    if head[:2] == b"\x1f\x8b" or sniff(path.removesuffix(".gz"), head) != "json":
+        return False
+    start = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")[:1]
+    if start in ("", "["):
+        return False
+    if start != "{":
+        return True
+    with open(path, "rb") as fh:
+        first = b""
+        for line in iter_lines(fh, limits.max_raw_bytes):
+            if not first:
+                first = line if line.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n") else b""
+                if not first:
+                    continue
+                try:
+                    json.loads(first.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n"))
+                except (ValueError, RecursionError):  # as read_records: not one whole document
+                    return False
+            elif line.strip(_JSON_SPACE):
+                return True
+    return False
+
+
 def read_path(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[RawPage]:
     try:
         with open(path, "rb") as fh:
@@ -146,6 +198,11 @@ def read_path(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[RawPage]:
             # WARC files can be gigabytes: stream them record by record, never read whole.
             with open(path, "rb") as fh:
                 yield from warc.read_warc(path, fh, limits)
+            return
+        if _is_json_lines(path, head, limits):
+            # So can JSON Lines: read a line at a time (same line numbers, so the same ids), no size cap.
+            with open(path, "rb") as fh:
+                yield from records.read_lines(path, iter_lines(fh, limits.max_raw_bytes), 1, limits)
             return
         data = _read_capped(path, limits)
     except OSError as exc:

@@ -5,6 +5,7 @@ a re-run fills the gap without duplicating anything."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -21,6 +22,9 @@ from tidings.records import Document
 from tidings.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 _LOCK_PID = re.compile(r"PID (\d+)")
+# DuckDB caches up to 80% of RAM by default, so a long run's memory grew with the database. Bounded, it
+# evicts written blocks and spills big sorts and joins to `<db>.tmp`; TIDINGS_DB_MEMORY raises it.
+DB_MEMORY_LIMIT = os.environ.get("TIDINGS_DB_MEMORY", "256MB")
 
 
 def _utc(published: str | None) -> datetime | None:
@@ -62,6 +66,12 @@ class Store:
             raise DatabaseError(f"cannot open database {path}: {message.splitlines()[0]}") from None
         except duckdb.Error as exc:
             raise DatabaseError(f"{path} is not a usable tidings database: {str(exc).splitlines()[0]}") from None
+        try:
+            con.execute(f"SET memory_limit = '{DB_MEMORY_LIMIT}'")
+        except duckdb.Error as exc:
+            con.close()
+            raise DatabaseError(f"TIDINGS_DB_MEMORY={DB_MEMORY_LIMIT!r} is not a memory size DuckDB accepts: "
+                                f"{str(exc).splitlines()[0]}") from None
         store = cls(con, path, read_only)
         store._check_or_migrate()
         return store

@@ -72,6 +72,17 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         """CREATE INDEX mentions_entity ON mentions (entity_id)""",
         """CREATE INDEX reports_doc ON reports (doc_id)""",
     ]),
+    (2, "copy index: copy clusters and MinHash LSH bands kept in the store, so copies are found incrementally", [
+        # One row per `ok` document already compared for copies; `cluster` is the smallest doc_id of its copy
+        # cluster (singletons included). No primary key: an ART index would hold every id in memory.
+        """CREATE TABLE copy_index (
+            doc_id VARCHAR NOT NULL, text_hash VARCHAR,
+            published_key VARCHAR,        -- the publication time compared in UTC (clean.copies.published_key)
+            length INTEGER NOT NULL,      -- characters of clean text: the longer copy wins a tie
+            cluster VARCHAR NOT NULL)""",
+        # LSH buckets of each signature (one row per band): documents sharing a bucket are compared.
+        """CREATE TABLE copy_bands (band UTINYINT NOT NULL, bucket BIGINT NOT NULL, doc_id VARCHAR NOT NULL)""",
+    ]),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
