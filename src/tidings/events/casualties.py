@@ -39,6 +39,11 @@ _STOPPERS = {
 }
 
 
+# No news sentence counts more dead or wounded than this; bigger numbers are not head counts, and the
+# ledger's fatalities/injuries columns are 32-bit INTEGERs that a sum of unbounded numbers would overflow.
+MAX_COUNT = 10_000_000
+
+
 @lru_cache(maxsize=1)
 def _lexicon() -> dict[str, Any]:
     text = resources.files("tidings.data").joinpath("numbers.yaml").read_text(encoding="utf-8")
@@ -47,6 +52,7 @@ def _lexicon() -> dict[str, Any]:
     data["_fatal"] = set(cw["fatal"])
     data["_injury"] = set(cw["injury"])
     data["_both"] = set(cw["both"])
+    data["_casualty"] = data["_fatal"] | data["_injury"] | data["_both"]
     data["_active"] = set(cw["active"])
     data["_aux"] = set(cw["passive_aux"])
     data["_persons"] = {p.lower() for p in data["person_nouns"]}
@@ -105,7 +111,8 @@ def _word_value(words: list[str]) -> int | None:
             else:
                 return None
             seen = True
-    return total + current if seen else None
+    value = total + current
+    return value if seen and value <= MAX_COUNT else None
 
 
 def _is_numword(w: str) -> bool:
@@ -127,7 +134,8 @@ def _digit_value(tok: str) -> int | None:
     if not m:
         return None
     digits = m.group(1).replace(",", "")
-    return int(digits) if digits.isdigit() else None
+    # The length test first: int() refuses over 4300 digits, and anything over MAX_COUNT is no head count.
+    return int(digits) if digits.isdigit() and len(digits) <= 8 and int(digits) <= MAX_COUNT else None
 
 
 def _match_seq(toks: list[_Tok], i: int, seq: list[str]) -> bool:
@@ -278,11 +286,13 @@ class _Link:
 def _links(text: str) -> list[_Link]:
     lex = _lexicon()
     toks = _tokens(text)
+    casualty = lex["_casualty"]
+    if not any(t.low in casualty or t.low == "toll" for t in toks):
+        return []  # every link hangs on a casualty word: most sentences have none
     nums = _numbers(toks)
     masked = _subset_mask(toks)
     by_start = {n.i: n for n in nums}
     by_end = {n.j - 1: n for n in nums}
-    casualty = lex["_fatal"] | lex["_injury"] | lex["_both"]
     links: list[_Link] = []
     used: set[int] = set()
     for k, t in enumerate(toks):
@@ -392,6 +402,7 @@ def _links(text: str) -> list[_Link]:
     return links
 
 
+@lru_cache(maxsize=8192)  # the two passes over a document parse the same sentences; the result is immutable
 def parse_casualties(sentence: str) -> tuple[int | None, int | None, str | None]:
     """(fatalities, injuries, verbatim phrase) reported in a sentence or short passage.
 
@@ -410,10 +421,10 @@ def parse_casualties(sentence: str) -> tuple[int | None, int | None, str | None]
         for lk, v in zip([lk for lk in links if lk.kind in ("fatal", "both")], fatal, strict=True)
         if lk.kind == "fatal" or v == 0
     ]
-    fatalities: int | None = sum(fatal) if fatal else None
+    fatalities: int | None = min(sum(fatal), MAX_COUNT) if fatal else None
     if tolls:
         fatalities = max(max(tolls), fatalities or 0)
-    injuries: int | None = sum(injury) if injury else None
+    injuries: int | None = min(sum(injury), MAX_COUNT) if injury else None
     used = [lk for lk in links if (lk.kind != "both" or lk.value == 0)]
     if not used:
         return None, None, None

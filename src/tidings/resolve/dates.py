@@ -61,12 +61,15 @@ def _as_date(published: Published) -> dt.date | None:
     """The publication day; an ISO 8601 string (Document.published) is accepted, a bad one is None."""
     if isinstance(published, str):
         try:
-            return dt.date.fromisoformat(published.strip()[:10])
+            day: dt.date | None = dt.date.fromisoformat(published.strip()[:10])
         except ValueError:
             return None
-    if isinstance(published, dt.datetime):
-        return published.date()
-    return published
+    elif isinstance(published, dt.datetime):
+        day = published.date()
+    else:
+        day = published
+    # Relative dates count days, months and centuries from it: near year 1 or 9999 that overflows.
+    return day if day is None or 1000 <= day.year <= 9000 else None
 
 
 @lru_cache(maxsize=4096)

@@ -242,8 +242,11 @@ def decode_cursor(value: str, sort: Sort) -> dict[str, Any]:
         raise BadParameter("cursor", "not a cursor returned by this API")
     if data["s"] != sort.name:
         raise BadParameter("cursor", f"was made for sort={data['s']!r}, not sort={sort.name!r}")
+    key = data["k"]
+    # The key is cast to the sort's SQL type: a non-string, empty or out-of-range key was an HTTP 500.
     if sort.key == "date":
-        parse_date("cursor", data["k"])
-    elif not isinstance(data["k"], int) or isinstance(data["k"], bool):
+        if not isinstance(key, str) or parse_date("cursor", key) is None:
+            raise BadParameter("cursor", "not a cursor returned by this API")
+    elif not isinstance(key, int) or isinstance(key, bool) or not -(2**31) <= key < 2**31:
         raise BadParameter("cursor", "not a cursor returned by this API")
     return data

@@ -14,7 +14,8 @@ Fetcher = Callable[[str], tuple[bytes, str | None, str]]
 
 
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+    # Not etree.QName: with recover=True lxml keeps malformed names ("titttp:") that QName refuses.
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
 
 def _child_text(item: etree._Element, *names: str) -> str | None:

@@ -17,6 +17,15 @@ _HINTS = {"title": "title", "published": "published", "date": "published", "pubD
           "author": "author", "byline": "author", "site": "site", "language": "language"}
 
 
+# Not only JSONDecodeError: bytes that are not UTF-8 (UnicodeDecodeError), integers over Python's
+# 4300-digit limit (ValueError) and deep nesting such as "[[[[..." (RecursionError) are bad records too.
+_BAD_JSON = (ValueError, RecursionError)
+
+
+def _why(exc: Exception) -> str:
+    return " ".join(str(getattr(exc, "msg", None) or exc).split())[:200]
+
+
 def _page(path: str, key: str, obj: Any, raw: bytes) -> RawPage:
     source = f"{path}#{key}"
     if not isinstance(obj, dict):
@@ -46,8 +55,8 @@ def read_records(path: str, data: bytes, limits: Limits) -> Iterator[RawPage]:
     if stripped.startswith("["):
         try:
             items = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            yield RawPage(source=path, raw=data, kind=UNSUPPORTED, error=f"invalid JSON: {exc}")
+        except _BAD_JSON as exc:
+            yield RawPage(source=path, raw=data, kind=UNSUPPORTED, error=f"invalid JSON: {_why(exc)}")
             return
         for i, obj in enumerate(items, 1):
             raw = json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()
@@ -57,7 +66,7 @@ def read_records(path: str, data: bytes, limits: Limits) -> Iterator[RawPage]:
         # One JSON object (possibly pretty-printed over several lines), else JSON Lines.
         try:
             obj = json.loads(stripped)
-        except json.JSONDecodeError:
+        except _BAD_JSON:
             obj = None
         if obj is not None:
             yield _page(path, _key(obj, "record-1"), obj, data.strip())
@@ -76,8 +85,8 @@ def read_lines(path: str, lines: Iterable[bytes], first_line: int, limits: Limit
             continue
         try:
             obj = json.loads(line)
-        except json.JSONDecodeError as exc:
+        except _BAD_JSON as exc:
             yield RawPage(source=f"{path}#line-{lineno}", raw=line, kind=UNSUPPORTED,
-                          error=f"invalid JSON on line {lineno}: {exc.msg}")
+                          error=f"invalid JSON on line {lineno}: {_why(exc)}")
             continue
         yield _page(path, _key(obj, f"line-{lineno}"), obj, line.strip())

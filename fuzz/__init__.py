@@ -1,0 +1,1 @@
+"""Coverage-guided fuzz targets (atheris) over every parser; see docs/fuzzing.md."""
