@@ -180,3 +180,31 @@ def test_cursor_returned_by_the_api_still_works(client: Any) -> None:
         first = client.get("/api/events", params={"sort": sort, "limit": 3}).json()
         second = client.get("/api/events", params={"sort": sort, "limit": 3, "cursor": first["next_cursor"]})
         assert second.status_code == 200 and second.json()["events"]
+
+
+# --- pipeline: fragments of feed items and JSON records, container dates -------------------------
+
+@pytest.mark.parametrize("body", [
+    "<html><title>\x02<html>",  # lxml: AssertionError "too many bodies"
+    "<p>Shelling killed two.</p>\x1f<p>More.</p>",  # a control character in an lxml tail
+])
+def test_record_fragment_never_fails_extraction(body: str) -> None:
+    from tidings.pipeline import Context, process_page
+    from tidings.records import RawPage
+
+    doc = process_page(RawPage(source="x", raw=b"{}", kind="record-html", hints={"body": body}), Context(analyse=False))
+    assert doc.status in ("ok", "empty") and " failed: " not in (doc.error or ""), doc.error
+
+
+@pytest.mark.parametrize("value", ["h1", "now", "1h", "<h1 ></h1>", "yesterday", "in 2 days"])
+def test_container_date_is_never_the_run_clock(value: str) -> None:
+    from tidings.pipeline import _iso
+
+    assert _iso(value) is None
+
+
+def test_container_dates_still_parse() -> None:
+    from tidings.pipeline import _iso
+
+    assert _iso("Mon, 05 Feb 2024 10:00:00 GMT") == "2024-02-05T10:00:00+00:00"
+    assert _iso("February 5, 2024") == "2024-02-05T00:00:00"

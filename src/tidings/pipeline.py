@@ -7,6 +7,7 @@ its message and the stages after it are skipped: the document is still stored.
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
@@ -139,7 +140,7 @@ def process_page(page: RawPage, ctx: Context) -> Document:
             doc.error += f"; linked page not fetched: {page.hints['fetch_error']}"
         return doc
     if _deadline_usable(ctx.limits.max_parse_seconds):
-        _warm_up(ctx)
+        warm_up(ctx)
     name, started, finished = "decode", time.perf_counter(), False
     try:
         with _deadline(ctx.limits.max_parse_seconds):
@@ -180,7 +181,7 @@ _WARM_PAGE = (b"<html><head><title>Shelling hits Kharkiv</title></head><body><ar
 _warmed: set[bool] = set()  # the `analyse` settings this process has warmed up for
 
 
-def _warm_up(ctx: Context) -> None:
+def warm_up(ctx: Context) -> None:
     """Run the stages once per process on a small page, with no clock running.
 
     The stages import libraries and fill their lazy caches on first use. An alarm landing in the
@@ -283,19 +284,27 @@ def _iso(value: Any) -> str | None:
             parsed = parsedate_to_datetime(value)  # RFC 822, as in RSS pubDate
         except (TypeError, ValueError, IndexError):
             import dateparser
-            parsed = dateparser.parse(value, languages=["en"], settings={"RETURN_AS_TIMEZONE_AWARE": False})
+            # Absolute dates only: "now", "1h" or "h1" would become the run's own clock time.
+            parsed = dateparser.parse(value, languages=["en"], settings={
+                "RETURN_AS_TIMEZONE_AWARE": False, "PARSERS": ["timestamp", "custom-formats", "absolute-time"],
+                "REQUIRE_PARTS": ["day", "month", "year"]})
     if parsed is None or not 1900 < parsed.year < 2200:
         return None
     return parsed.isoformat()
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def fragment_text(html: str) -> str:
     """The text of an HTML fragment, one line per block element."""
     import lxml.html
 
+    # Control characters are not allowed in lxml's text and tails ("All strings must be XML compatible").
+    html = _CONTROL.sub(" ", html)
     try:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
-    except (ValueError, lxml.etree.ParserError):
+    except (ValueError, AssertionError, lxml.etree.ParserError):  # lxml asserts on a second <html> ("too many bodies")
         return ""
     for el in root.iter("p", "div", "br", "li", "h1", "h2", "h3", "h4", "blockquote", "tr"):
         el.tail = "\n" + (el.tail or "")

@@ -36,14 +36,36 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     """Clean body text and metadata of one HTML page; an empty Extracted if nothing can be read."""
     try:
         return _extract(html, url)
+    except (ImportError, NameError):
+        raise  # our bug or a broken install, not the page: the pipeline records it as an error, not "empty"
     except Exception:  # a malformed page is kept with empty text, never crashes a run
         return Extracted(url=url)
+
+
+# libxml2 checks a tag's attributes for duplicates pair by pair: one tag with 100,000 attributes kept
+# it in C for minutes, where no Python time limit can stop it. No real tag comes near this length.
+_MAX_TAG_CHARS = 50_000
+
+
+def _tame_tags(html: str) -> str:
+    """The page with any tag longer than _MAX_TAG_CHARS cut down to its bare name (`<p>`)."""
+    if len(html) <= _MAX_TAG_CHARS:
+        return html
+    parts = html.split(">")
+    changed = False
+    for i, part in enumerate(parts):
+        lt = part.rfind("<")
+        if lt >= 0 and len(part) - lt > _MAX_TAG_CHARS:
+            name = re.match(r"</?[A-Za-z0-9:-]*", part[lt:])
+            parts[i] = part[:lt] + (name.group() if name else "")
+            changed = True
+    return ">".join(parts) if changed else html
 
 
 def _load_tree(html: str) -> Any:
     from trafilatura.utils import load_html
 
-    tree = load_html(html)
+    tree = load_html(_tame_tags(html))
     if tree is None:
         return None
     # Very deep or huge trees make lxml/trafilatura slow; count cheaply and refuse the outliers.
