@@ -208,3 +208,15 @@ def test_container_dates_still_parse() -> None:
 
     assert _iso("Mon, 05 Feb 2024 10:00:00 GMT") == "2024-02-05T10:00:00+00:00"
     assert _iso("February 5, 2024") == "2024-02-05T00:00:00"
+
+
+def test_metadata_date_with_an_offset_over_24_hours() -> None:
+    """Found by the metadata target: "+4200" became an ISO offset that datetime refuses to read."""
+    import datetime as dt
+
+    from tidings.clean.metadata import parse_date
+
+    value = parse_date("12 February 2024 10:30 +4200")
+    assert value == "2024-02-12T10:30"
+    dt.datetime.fromisoformat(value)
+    assert parse_date("12 February 2024 10:30 +0200") == "2024-02-12T10:30+02:00"

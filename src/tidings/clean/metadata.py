@@ -90,6 +90,9 @@ def _tz_suffix(tz: str | None) -> str:
     if tz.upper() in ("Z", "UTC", "GMT"):
         return "+00:00"
     tz = tz.replace(":", "")
+    # A real offset is under 24 hours ("+4200" is not one): else the time is kept without a zone.
+    if not (tz[1:3].isdigit() and tz[3:5].isdigit() and int(tz[1:3]) < 24 and int(tz[3:5]) < 60):
+        return ""
     return f"{tz[:3]}:{tz[3:]}"
 
 
