@@ -213,27 +213,43 @@ def build_claims(doc: Document, spacy_doc: Doc, reports: list[Report]) -> list[C
     return claims
 
 
-def _nlp(ctx: Context, registry: ActorRegistry) -> Any:
+def registry_of(ctx: Context) -> ActorRegistry:
+    return ctx.model("actors", lambda: ActorRegistry.load(extra_files=ctx.actor_files))
+
+
+def nlp_of(ctx: Context, documents: int = 1) -> Any:
     """The worker's spaCy pipeline, renewed every RELOAD_NLP_EVERY analysed documents."""
+    registry = registry_of(ctx)
     analysed = ctx.models.get("nlp_documents", 0)
     if analysed >= RELOAD_NLP_EVERY:
         ctx.models["nlp"] = load_nlp(registry, fresh=True)
         analysed = 0
-    ctx.models["nlp_documents"] = analysed + 1
+    ctx.models["nlp_documents"] = analysed + documents
     return ctx.model("nlp", lambda: load_nlp(registry))
 
 
-def analyse_document(doc: Document, ctx: Context) -> None:
+def focus_text(doc: Document) -> str | None:
+    """The text spaCy should see: the document with everything outside its focus spans blanked, or None
+    when the cheap cuts find nothing worth the NLP stages."""
     assessment = assess(doc.text)
     if not assessment.relevant:
-        return  # cheap first: no trace of an event, no NLP
+        return None  # cheap first: no trace of an event, no NLP
     spans = focus_spans(doc.text, assessment)
     if not spans:
-        return  # conflict words, but no event and no attributed statement about one
-    registry = ctx.model("actors", lambda: ActorRegistry.load(extra_files=ctx.actor_files))
-    nlp = _nlp(ctx, registry)
-    spacy_doc = nlp(mask(doc.text, spans))
+        return None  # conflict words, but no event and no attributed statement about one
+    return mask(doc.text, spans)
+
+
+def analyse_parsed(doc: Document, spacy_doc: Doc, ctx: Context) -> None:
+    """Mentions, reports and claims of a document from spaCy's parse of its focus text."""
+    registry = registry_of(ctx)
     mentions, places, dates = resolve_mentions(doc, spacy_doc, registry)
     doc.mentions = mentions
     doc.reports = build_reports(doc, spacy_doc, mentions, places, dates, registry)
     doc.claims = build_claims(doc, spacy_doc, doc.reports)
+
+
+def analyse_document(doc: Document, ctx: Context) -> None:
+    text = focus_text(doc)
+    if text is not None:
+        analyse_parsed(doc, nlp_of(ctx)(text), ctx)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from tidings.pipeline import Context, process_page, warm_up
+from tidings.pipeline import Context, process_pages, warm_up
 from tidings.records import OK, Document, RawPage
 
 _WORKER_CTX: Context | None = None
@@ -23,22 +23,42 @@ def _init_worker(ctx: Context) -> None:
     _WORKER_CTX = ctx
 
 
-def _work(page: RawPage) -> tuple[Document, bytes]:
+def _work(pages: list[RawPage]) -> list[tuple[Document, bytes]]:
     assert _WORKER_CTX is not None
-    return process_page(page, _WORKER_CTX), page.raw
+    return list(zip(process_pages(pages, _WORKER_CTX), (page.raw for page in pages), strict=True))
 
 
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
+# Pages go to a worker in chunks, so spaCy parses several pages in one call (`process_pages`). Measured on
+# 1,000 VOA pages in one process: CPU -8% at 8 pages, -10% at 16, -11% at 32, but peak memory +50, +90 and
+# +170 MB (spaCy's batch arrays). A chunk closes early at CHUNK_BYTES so huge pages do not pile up.
+CHUNK_PAGES = 8
+CHUNK_BYTES = 4 * 1024 * 1024
+
+
+def chunks(pages: Iterable[RawPage], size: int = CHUNK_PAGES, max_bytes: int = CHUNK_BYTES) -> Iterator[list[RawPage]]:
+    chunk: list[RawPage] = []
+    held = 0
+    for page in pages:
+        chunk.append(page)
+        held += len(page.raw)
+        if len(chunk) >= size or held >= max_bytes:
+            yield chunk
+            chunk, held = [], 0
+    if chunk:
+        yield chunk
+
+
 def map_pages(pages: Iterable[RawPage], ctx: Context, workers: int) -> Iterator[tuple[Document, bytes]]:
     """Process pages in input order. workers=1 runs in this process (no pickling, easy to debug)."""
     if workers <= 1:
-        for page in pages:
-            yield process_page(page, ctx), page.raw
+        for chunk in chunks(pages):
+            yield from zip(process_pages(chunk, ctx), (page.raw for page in chunk), strict=True)
         return
-    window = workers * 4
+    window = workers * 2  # chunks in flight: every worker busy, one more queued for each
     forked = multiprocessing.get_start_method() == "fork"
     if forked:
         # Load the models here, once: forked workers share their pages copy-on-write instead of each
@@ -48,13 +68,13 @@ def map_pages(pages: Iterable[RawPage], ctx: Context, workers: int) -> Iterator[
         gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx,)) as pool:
-            pending: deque[Future[tuple[Document, bytes]]] = deque()
-            for page in pages:
-                pending.append(pool.submit(_work, page))
+            pending: deque[Future[list[tuple[Document, bytes]]]] = deque()
+            for chunk in chunks(pages):
+                pending.append(pool.submit(_work, chunk))
                 if len(pending) >= window:
-                    yield pending.popleft().result()
+                    yield from pending.popleft().result()
             while pending:
-                yield pending.popleft().result()
+                yield from pending.popleft().result()
     finally:
         if forked:
             gc.unfreeze()

@@ -29,10 +29,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tidings.engines.local import RunCounts, default_workers
+from tidings.engines.local import RunCounts, chunks, default_workers
 from tidings.engines.shards import Shard, auto_shard_bytes, plan, read_shard
 from tidings.errors import UsageError
-from tidings.pipeline import Context, process_page
+from tidings.pipeline import Context, process_pages
 from tidings.records import Claim, Document, Mention, Report, Segment
 from tidings.store.db import Store
 
@@ -107,15 +107,17 @@ def process_shard(shard: Shard, ctx: Context, *, allow_private: bool, fetch_link
     pages = 0
     rows: list[dict[str, Any]] = []
     with pq.ParquetWriter(buffer, SCHEMA, compression="zstd") as writer:
-        for page in read_shard(shard, allow_private=allow_private, fetch_links=fetch_links, limits=ctx.limits):
-            pages += 1
-            doc_id = page.doc_id
-            if doc_id in seen:
-                rows.append(_extra_row(doc_id, page.source))
-            else:
-                seen.add(doc_id)
-                doc = process_page(page, ctx)
-                rows.append(doc_row(doc, page.raw if ctx.keep_raw and page.raw else None))
+        read = read_shard(shard, allow_private=allow_private, fetch_links=fetch_links, limits=ctx.limits)
+        for chunk in chunks(read):
+            pages += len(chunk)
+            first = []  # per page: the first with its bytes in this shard (the rest are extra sources)
+            for page in chunk:
+                first.append(page.doc_id not in seen)
+                seen.add(page.doc_id)
+            docs = iter(process_pages([page for page, f in zip(chunk, first, strict=True) if f], ctx))
+            for page, is_first in zip(chunk, first, strict=True):
+                rows.append(doc_row(next(docs), page.raw if ctx.keep_raw and page.raw else None) if is_first
+                            else _extra_row(page.doc_id, page.source))
             if len(rows) >= ROW_GROUP:
                 writer.write_table(pa.Table.from_pylist(rows, schema=SCHEMA))
                 rows.clear()
