@@ -56,6 +56,22 @@ def test_jsonl_ranges_read_the_same_pages_as_the_whole_file(tmp_path: Path) -> N
     assert shards.plan([str(path)], "other", 1500)[0].shard_id != planned[0].shard_id
 
 
+def test_ranges_count_lines_as_the_whole_file_reader_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bare carriage returns end lines for the whole-file reader; the range planner must count them too,
+    also when a \\r\\n is cut between two of its reads."""
+    monkeypatch.setattr(shards, "_SCAN_CHUNK", 7)
+    recs = [json.dumps({"text": f"Shelling hit district {i} on Monday, officials said."}).encode() for i in range(40)]
+    ends = [b"\n", b"\r", b"\r\n", b"\r\r\n"]  # the first line ends in \\n: the file is sniffed as JSON Lines
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"".join(rec + ends[i % len(ends)] for i, rec in enumerate(recs)))
+    planned = shards.plan([str(path)], "o", shard_bytes=300)
+    assert len(planned) > 3
+    ranged = [p for s in planned for p in shards.read_shard(s, allow_private=False, fetch_links=False)]
+    whole = list(iter_pages([str(path)]))
+    assert len(whole) == 40
+    assert [(p.source, p.raw) for p in ranged] == [(p.source, p.raw) for p in whole]
+
+
 def test_small_or_pretty_json_is_one_shard(tmp_path: Path) -> None:
     pretty = tmp_path / "one.json"
     pretty.write_text(json.dumps({"text": "x " * 2000}, indent=2))

@@ -94,12 +94,15 @@ def _line_ranges(path: str, size: int, shard_bytes: int) -> Iterator[tuple[int, 
             fh.seek(target)
             fh.readline()  # move to the next line boundary
             end = min(fh.tell(), size) if target < size else size
-            lines = 0
+            lines, after_cr = 0, False
             fh.seek(start)
             remaining = end - start
             while remaining:
                 chunk = fh.read(min(_SCAN_CHUNK, remaining))
-                lines += chunk.count(b"\n")
+                # Line breaks as `bytes.splitlines` counts them (the whole-file reader): \n, \r\n and a bare \r.
+                lines += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+                lines -= after_cr and chunk.startswith(b"\n")  # a \r\n cut between two reads
+                after_cr = chunk.endswith(b"\r")
                 remaining -= len(chunk)
             yield start, end, line
             start, line = end, line + lines
