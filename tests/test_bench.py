@@ -136,6 +136,19 @@ def test_target_checks_say_what_was_met() -> None:
     assert "highest PSS 1100 MB" in text and "NOT met" in text
     assert "ray within 80% of local2 on voa-1000-jsonl: 60% -> NOT met" in text
     assert "400 MB at 1000 pages, 1100 MB at 10000 pages (+175%)" in text
+    long = r("voa-100000-jsonl", "local2", 100000, 30, 900)
+    long.pss_curve_mb = [(10.0 * i, 500.0 + i) for i in range(20)]
+    assert "each tenth of the run, voa-100000-jsonl local2: 501 503 505 507 509 511 513 515 517 519 MB" \
+        in "\n".join(bench.check_targets([long]))
+
+
+def test_sampler_keeps_a_memory_curve() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; b = bytearray(50 * 2**20); time.sleep(1.5)"])
+    with bench.TreeSampler(child.pid, interval=0.05, window=0.5) as sampler:
+        child.wait()
+    assert len(sampler.curve) >= 2
+    assert all(b[0] >= a[0] + 0.5 for a, b in zip(sampler.curve, sampler.curve[1:], strict=False))
+    assert max(pss for _, pss in sampler.curve) == sampler.peak_pss >= 40 * 2**20
 
 
 def test_unknown_engine_is_refused() -> None:

@@ -247,9 +247,10 @@ class TreeSampler:
     CPU seconds say what a page costs whatever else the machine runs: on a shared machine wall-clock
     pages/s fall with the load, CPU seconds per page much less."""
 
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
-        self.pid, self.interval = pid, interval
+    def __init__(self, pid: int, interval: float = 0.1, window: float = 10.0) -> None:
+        self.pid, self.interval, self.window = pid, interval, window
         self.peak_pss = self.peak_rss = 0
+        self.curve: list[tuple[float, int]] = []  # (seconds since start, peak PSS within that window)
         self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -259,9 +260,15 @@ class TreeSampler:
         return sum(self.cpu.values())
 
     def _run(self) -> None:
+        started = time.perf_counter()
         while not self._stop.is_set():
             pss, rss = tree_memory(self.pid)
             self.peak_pss, self.peak_rss = max(self.peak_pss, pss), max(self.peak_rss, rss)
+            at = time.perf_counter() - started
+            if not self.curve or at >= self.curve[-1][0] + self.window:
+                self.curve.append((at, pss))
+            else:
+                self.curve[-1] = (self.curve[-1][0], max(self.curve[-1][1], pss))
             for pid, seconds in tree_cpu(self.pid).items():
                 self.cpu[pid] = max(seconds, self.cpu.get(pid, 0.0))
             self._stop.wait(self.interval)
@@ -308,6 +315,7 @@ class Result:
     peak_rss_mb: float = 0.0
     maxrss_mb: float = 0.0  # getrusage: the largest single process (self or waited-for child)
     load_avg: float = 0.0  # the machine's 1-minute load average when the configuration ended
+    pss_curve_mb: list[tuple[float, float]] = field(default_factory=list)  # (seconds, peak PSS) every 10 s
     db_mb: float = 0.0
     shards_mb: float = 0.0
     error: str | None = None
@@ -405,6 +413,7 @@ def measure(cfg: Config, timeout: float | None = None) -> Result:
                            f"({stored / (timeout or 1):.1f} pages/s)"
     result.peak_pss_mb, result.peak_rss_mb = sampler.peak_pss / 2**20, sampler.peak_rss / 2**20
     result.cpu_s = sampler.cpu_seconds
+    result.pss_curve_mb = [(round(at, 1), round(pss / 2**20, 1)) for at, pss in sampler.curve]
     result.load_avg = os.getloadavg()[0]
     lines = [line for line in stdout.decode(errors="replace").splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
@@ -505,6 +514,12 @@ def check_targets(results: list[Result]) -> list[str]:
             (n0, m0), (n1, m1) = sized[0], sized[-1]
             lines.append(f"memory flat with size, {engine} JSONL: {m0:.0f} MB at {n0} pages, {m1:.0f} MB at {n1} "
                          f"pages ({100 * (m1 - m0) / m0:+.0f}%)")
+    for r in ok:
+        if len(r.pss_curve_mb) >= 10:  # memory within one long run: flat, or still growing at its end?
+            tenths = [max(mb for _, mb in r.pss_curve_mb[i * len(r.pss_curve_mb) // 10:
+                                                         (i + 1) * len(r.pss_curve_mb) // 10]) for i in range(10)]
+            lines.append(f"peak PSS in each tenth of the run, {r.corpus} {r.engine}: "
+                         + " ".join(f"{mb:.0f}" for mb in tenths) + " MB")
     return lines
 
 
