@@ -29,7 +29,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tidings.engines.local import RunCounts, chunks, default_workers
+from tidings.engines.local import RunCounts, chunks, default_workers, release_memory
 from tidings.engines.shards import Shard, auto_shard_bytes, plan, read_shard
 from tidings.errors import UsageError
 from tidings.pipeline import Context, process_pages
@@ -118,6 +118,7 @@ def process_shard(shard: Shard, ctx: Context, *, allow_private: bool, fetch_link
             for page, is_first in zip(chunk, first, strict=True):
                 rows.append(doc_row(next(docs), page.raw if ctx.keep_raw and page.raw else None) if is_first
                             else _extra_row(page.doc_id, page.source))
+            release_memory()
             if len(rows) >= ROW_GROUP:
                 writer.write_table(pa.Table.from_pylist(rows, schema=SCHEMA))
                 rows.clear()
