@@ -66,12 +66,14 @@ class Lexicon:
     verb_class: dict[str, str]
     classes: dict[str, dict[str, Any]]
     phrases: list[dict[str, Any]]
+    phrases_by_first: dict[str, list[dict[str, Any]]]  # the phrases by their first word, in order
     speech_verbs: frozenset[str]
     quote_verbs: frozenset[str]
     noun_cues: dict[str, str]
     modifiers: dict[str, str]
     denial_predicates: frozenset[str]
     disclaimers: list[re.Pattern[str]]
+    any_disclaimer: re.Pattern[str]  # matches where one of `disclaimers` would: most sentences have none
     disclaimer_lookback: int
     cue_media: frozenset[str]
     cue_adverbs: frozenset[str]
@@ -101,12 +103,14 @@ def lexicon() -> Lexicon:
         verb_class=verb_class,
         classes=raw["verb_classes"],
         phrases=raw["phrases"],
+        phrases_by_first=_by_first_word(raw["phrases"]),
         speech_verbs=frozenset(raw["speech_verbs"]),
         quote_verbs=frozenset(raw["quote_verbs"]),
         noun_cues=raw["noun_cues"],
         modifiers=raw["modifiers"],
         denial_predicates=frozenset(raw["denial_predicates"]),
         disclaimers=[re.compile(p) for p in raw["disclaimers"]],
+        any_disclaimer=re.compile("|".join(f"(?:{p})" for p in raw["disclaimers"])),
         disclaimer_lookback=int(raw["disclaimer_lookback"]),
         cue_media=frozenset(raw["cue_media"]),
         cue_adverbs=frozenset(raw["cue_adverbs"]),
@@ -125,6 +129,15 @@ def lexicon() -> Lexicon:
         factuality=raw["factuality"],
         rank={s: i for i, s in enumerate(order)},
     )
+
+
+def _by_first_word(phrases: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    index: dict[str, list[dict[str, Any]]] = {}
+    for ph in phrases:
+        if not ph["words"]:
+            raise ValueError("attribution.yaml: a phrase without words")
+        index.setdefault(ph["words"][0], []).append(ph)
+    return index
 
 
 def stronger(a: str, b: str) -> str:
@@ -327,6 +340,8 @@ def _cue_ext(verb: Token, core: list[Token]) -> list[Token]:
 
 def _disclaimer_spans(text: str, offset: int) -> list[tuple[int, int]]:
     low = text.lower().replace("\u2019", "'")
+    if lexicon().any_disclaimer.search(low) is None:
+        return []
     return [(offset + m.start(), offset + m.end()) for p in lexicon().disclaimers for m in p.finditer(low)]
 
 
@@ -355,7 +370,7 @@ def find_in_sentence(sent: Span) -> list[Found]:
     taken: set[int] = set()
     low = [t.lower_ for t in sent]
     for k in range(len(sent)):
-        for ph in lex.phrases:
+        for ph in lex.phrases_by_first.get(low[k], ()):  # only these can start at word k
             if low[k : k + len(ph["words"])] == ph["words"]:
                 f = _phrase_found(sent, k, ph, taken)
                 if f is not None:

@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from tidings.events.literals import Prefilter, marked
+
 _FLAGS = re.IGNORECASE
 # Names (actors) are matched case-sensitively so "IS" and "PDF" do not match ordinary words.
 _CASE_SENSITIVE = {"non_state_actor", "place_object"}
@@ -73,6 +75,8 @@ class _Lexicon:
     generic_present: re.Pattern[str]
     upgrades: tuple[tuple[frozenset[str], str, frozenset[str], tuple[str, ...]], ...]
     triggers: re.Pattern[str] | None  # a quick test for any trigger cue, on lower-cased text
+    trigger_filter: Prefilter | None  # a quicker one before it: literals any trigger needs
+    cue_filters: dict[str, Prefilter]  # literals each cue needs
     categories: dict[str, re.Pattern[str]]
     reporting: dict[str, re.Pattern[str]]
     sub_to_type: dict[str, str]
@@ -141,7 +145,9 @@ def _lexicon() -> _Lexicon:
             (frozenset(u["from"]), u["to"], frozenset(u.get("when", [])), tuple(u.get("when_cue", [])))
             for u in lex.get("upgrades", [])
         ),
-        triggers=_trigger_pattern(lex["cues"], [c for r in rules for c in r.any]),
+        triggers=(triggers := _trigger_pattern(lex["cues"], [c for r in rules for c in r.any])),
+        trigger_filter=Prefilter(triggers) if triggers is not None else None,
+        cue_filters={name: Prefilter(rx) for name, rx in cues.items()},
         categories={k: re.compile(v, _FLAGS) for k, v in lex["background_categories"].items()},
         reporting={k: re.compile(v, _FLAGS) for k, v in lex["reporting"].items()},
         sub_to_type=sub_to_type,
@@ -242,7 +248,12 @@ def classify_sentence(sentence: str, context: str = "") -> EventCoding | None:
     if sentence.rstrip().endswith("?") or lex.past_year.search(sentence):
         return None  # questions and recaps of dated past events ("The 2004 bombing ...") are not reports
     lowered = sentence.lower()
-    if lex.triggers is not None and len(lowered) == len(sentence) and lex.triggers.search(lowered) is None:
+    # Lower-casing that keeps the length maps each character to one with the same \w-ness, so the word
+    # boundaries marked in `lowered` are those of `sentence` (see literals.py).
+    marks = marked(lowered) if len(lowered) == len(sentence) else None
+    if lex.triggers is not None and lex.trigger_filter is not None and marks is not None and (
+        not lex.trigger_filter.may_match(marks) or lex.triggers.search(lowered) is None
+    ):
         return None  # every rule needs a trigger: most sentences have none, and this is the cheap test
     background = [m.start() for m in lex.background.finditer(sentence)]
     masked = _topic_spans(sentence, lex)
@@ -251,6 +262,9 @@ def classify_sentence(sentence: str, context: str = "") -> EventCoding | None:
     def all_matches(name: str) -> list[re.Match[str]]:
         # Each cue runs at most once per sentence; matches inside a protest's topic are dropped.
         if name not in matches:
+            if marks is not None and not lex.cue_filters[name].may_match(marks):
+                matches[name] = []  # a literal the cue needs is missing: it cannot match
+                return matches[name]
             matches[name] = [
                 m
                 for m in lex.cues[name].finditer(sentence)

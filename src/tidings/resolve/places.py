@@ -295,8 +295,13 @@ def _score_inner(c: Place, m: _Mention, ctx: _Context, own: Place | None) -> flo
         s += 1.0 * min(len(others), 3)
     if c.kind in (CITY, ADMIN2):
         # Spatial minimality: local news names places near each other.
-        near = sum(1 for a in ctx.anchors if a != own and a.name != c.name and _km(a, c) < 150)
-        s += 1.0 * min(near, 3)
+        near = 0
+        for a in ctx.anchors:
+            if a != own and a.name != c.name and _km(a, c) < 150:
+                near += 1
+                if near == 3:
+                    break  # the bonus stops growing at three
+        s += 1.0 * near
     if c.kind == REGION:
         s += 1.0  # a region GeoNames' towns do not cover, named as such ("Darfur", "Sinai")
     if c.kind == COUNTRY:
