@@ -154,7 +154,7 @@ def process_page(page: RawPage, ctx: Context, stages: list[tuple[str, Stage]] | 
 
 def process_pages(pages: list[RawPage], ctx: Context) -> list[Document]:
     """`process_page` over a batch, with the same results: spaCy parses the batch's focus texts in one
-    `nlp.pipe` call, which costs about a fifth less per page than one call per page."""
+    `nlp.pipe` call (about 8% less CPU per page at 8 pages than one call per page)."""
     if not ctx.analyse or len(pages) < 2:
         return [process_page(page, ctx) for page in pages]
     before = [(name, stage) for name, stage in STAGES if name != "analyse"]
@@ -174,13 +174,14 @@ def process_pages(pages: list[RawPage], ctx: Context) -> list[Document]:
     for doc, page in todo:
         _timed_stage("analyse", stage_focus, doc, page, ctx)
     todo = [(doc, page) for doc, page in todo if doc.doc_id in focus]
-    parsed = _parse_batch([focus[doc.doc_id] for doc, _ in todo], [doc for doc, _ in todo], ctx)
+    batch = _parse_batch([focus[doc.doc_id] for doc, _ in todo], [doc for doc, _ in todo], ctx)
+    parsed = dict(zip((doc.doc_id for doc, _ in todo), batch, strict=True)) if batch is not None else {}
 
-    for i, (doc, page) in enumerate(todo):
-        def stage_rest(doc: Document, page: RawPage, ctx: Context, i: int = i) -> None:
-            spacy_doc = parsed[i] if parsed is not None else nlp_of(ctx)(focus[doc.doc_id])
-            analyse_parsed(doc, spacy_doc, ctx)
+    def stage_rest(doc: Document, page: RawPage, ctx: Context) -> None:
+        spacy_doc = parsed[doc.doc_id] if doc.doc_id in parsed else nlp_of(ctx)(focus[doc.doc_id])
+        analyse_parsed(doc, spacy_doc, ctx)
 
+    for doc, page in todo:
         _timed_stage("analyse", stage_rest, doc, page, ctx)
     return docs
 
