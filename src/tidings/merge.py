@@ -50,23 +50,30 @@ def rebuild_entities(store: Store, ctx: Context) -> int:
     registry = ActorRegistry.load(extra_files=ctx.actor_files)
     con = store.con
     con.execute(f"UPDATE mentions SET entity_id = NULL WHERE entity_id LIKE '{GROUPED_PREFIX}%'")
-    rows = con.execute(
-        f"SELECT doc_id, start, \"end\", text, label, entity_id FROM mentions "
-        f"WHERE label IN {ENTITY_LABELS} ORDER BY doc_id, start").fetchall()
-    # Unknown names are grouped across the whole corpus; known names seed their registry canonical.
-    unknown = [r for r in rows if r[5] is None]
-    known = {r[3]: registry.get(r[5]).name for r in rows if r[5] and registry.get(r[5])}
-    groups = group_names([r[3] for r in unknown] + list(known), known=known)
+    # Names are grouped, not mentions: only distinct names come into memory (at 100,000 VOA pages, millions
+    # of mentions but a few hundred thousand names). Unknown names are grouped across the whole corpus;
+    # known names seed their registry canonical (where one name was linked to two actors, the last mention
+    # in document order decides).
+    unknown = Counter(dict(con.execute(
+        f"SELECT text, count(*) FROM mentions WHERE label IN {ENTITY_LABELS} AND entity_id IS NULL "
+        "GROUP BY text").fetchall()))
+    known = {text: actor.name for text, entity_id in con.execute(
+        f"SELECT text, entity_id FROM mentions WHERE label IN {ENTITY_LABELS} AND entity_id IS NOT NULL "
+        "QUALIFY row_number() OVER (PARTITION BY text ORDER BY doc_id DESC, start DESC, label DESC, "
+        "entity_id DESC) = 1").fetchall()
+        if (actor := registry.get(entity_id)) is not None}
+    groups = group_names(unknown + Counter(known.keys()), known=known)
     name_to_id = {a.name: a.actor_id for a in registry}
     updates: list[dict[str, Any]] = []
-    for doc_id, start, end, text, label, _ in unknown:
+    for label, text in con.execute(f"SELECT DISTINCT label, text FROM mentions WHERE label IN {ENTITY_LABELS} "
+                                   "AND entity_id IS NULL").fetchall():
         canonical = groups.get(text, text)
         entity_id = name_to_id.get(canonical) or GROUPED_PREFIX + content_id(f"{label}:{canonical}".encode())[:16]
-        updates.append({"doc_id": doc_id, "start": start, "end": end, "label": label, "entity_id": entity_id})
+        updates.append({"label": label, "text": text, "entity_id": entity_id})
     if updates:
         grouped = pa.Table.from_pylist(updates)  # noqa: F841 - read by DuckDB below
-        con.execute("UPDATE mentions SET entity_id = g.entity_id FROM grouped g WHERE mentions.doc_id = g.doc_id "
-                    "AND mentions.start = g.start AND mentions.\"end\" = g.\"end\" AND mentions.label = g.label")
+        con.execute("UPDATE mentions SET entity_id = g.entity_id FROM grouped g WHERE mentions.entity_id IS NULL "
+                    "AND mentions.label = g.label AND mentions.text = g.text")
     stats = con.execute(
         "SELECT entity_id, any_value(label), count(*), count(DISTINCT doc_id), list(DISTINCT text) "
         f"FROM mentions WHERE entity_id IS NOT NULL AND label IN {ENTITY_LABELS} GROUP BY entity_id").fetchall()

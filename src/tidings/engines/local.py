@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from tidings.pipeline import Context, process_pages, warm_up
 from tidings.records import OK, Document, RawPage
+from tidings.store.db import WRITE_MEMORY_LIMIT
 
 _WORKER_CTX: Context | None = None
 
@@ -160,14 +161,15 @@ def process_into_store(pages: Iterable[RawPage], store, ctx: Context, run_id: st
         extra.clear()
         release_memory()
 
-    for doc, raw in map_pages(unseen(pages, known, counts, extra), ctx, workers):
-        counts.add(doc)
-        batch.append(doc)
-        if ctx.keep_raw and raw:
-            raws[doc.doc_id] = raw
-        if on_document:
-            on_document(doc)
-        if len(batch) >= batch_size:
-            flush()
-    flush()
+    with store.memory_limit(WRITE_MEMORY_LIMIT):
+        for doc, raw in map_pages(unseen(pages, known, counts, extra), ctx, workers):
+            counts.add(doc)
+            batch.append(doc)
+            if ctx.keep_raw and raw:
+                raws[doc.doc_id] = raw
+            if on_document:
+                on_document(doc)
+            if len(batch) >= batch_size:
+                flush()
+        flush()
     return counts

@@ -34,7 +34,7 @@ from tidings.engines.shards import Shard, auto_shard_bytes, plan, read_shard
 from tidings.errors import UsageError
 from tidings.pipeline import Context, process_pages
 from tidings.records import Claim, Document, Mention, Report, Segment
-from tidings.store.db import Store
+from tidings.store.db import WRITE_MEMORY_LIMIT, Store
 
 PIP_HINT = 'the Ray engine needs Ray: pip install "tidings[ray]"'
 ROW_GROUP = 256  # documents per Parquet row group and per store batch: bounded memory on both sides
@@ -190,7 +190,7 @@ def _loaded_key(shard_id: str) -> str:
 def load_shard(store: Store, folder: ShardFolder, shard: Shard, run_id: str, known: set[str],
                counts: RunCounts, keep_raw: bool) -> None:
     """Load one shard's documents, skipping bytes already stored as the local engine does (their place is
-    kept as an extra source). Idempotent: rows already present are ignored by the store."""
+    kept as an extra source). Idempotent: a document already stored is not written again."""
     for rows in folder.rows(shard.shard_id):
         docs: list[Document] = []
         extra: list[tuple[str, str]] = []
@@ -283,16 +283,17 @@ def run_ray(inputs: list[str], *, db: str, ctx: Context, address: str | None = N
                 next_to_load += 1
 
         todo = [s for s in shards if not folder.done(s.shard_id)]
-        load_ready()
-        if todo:
-            started_ray = start_ray(ray, address, num_cpus)
-            try:
-                workers = int(ray.cluster_resources().get("CPU", 1))
-                for result in _results(ray, todo, ctx, allow_private, fetch_links, workers):
-                    folder.commit(by_id[result["shard_id"]], result)
-                    load_ready()
-            finally:
-                if started_ray:
-                    ray.shutdown()
-        load_ready()
+        with store.memory_limit(WRITE_MEMORY_LIMIT):
+            load_ready()
+            if todo:
+                started_ray = start_ray(ray, address, num_cpus)
+                try:
+                    workers = int(ray.cluster_resources().get("CPU", 1))
+                    for result in _results(ray, todo, ctx, allow_private, fetch_links, workers):
+                        folder.commit(by_id[result["shard_id"]], result)
+                        load_ready()
+                finally:
+                    if started_ray:
+                        ray.shutdown()
+            load_ready()
         return finish(store, ctx, counts, run_id, started)

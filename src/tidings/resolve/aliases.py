@@ -262,9 +262,11 @@ def _blocks(names: Iterable[str]) -> dict[str, list[str]]:
     return blocks
 
 
-def group_names(names: Iterable[str], known: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Map every name to the canonical name of its group (see the module docstring for the rule)."""
-    counts = Counter(n for n in names if n and n.strip())
+def group_names(names: Iterable[str] | Mapping[str, int], known: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Map every name to the canonical name of its group (see the module docstring for the rule). `names`
+    lists every occurrence, or maps each name to how often it occurs."""
+    occurrences = names.items() if isinstance(names, Mapping) else Counter(names).items()
+    counts = Counter({n: c for n, c in occurrences if n and n.strip()})
     # Known canonical names join as members of their own group, so a new spelling of a known
     # entity ("Russian Volunteer Corp") links to it even when none of its known aliases is present.
     known = {**{c: c for c in (known or {}).values()}, **dict(known or {})}

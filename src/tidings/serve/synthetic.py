@@ -336,4 +336,4 @@ def _write(db_path: str | Path, t: _Tables) -> None:
                 continue
             batch = pa.Table.from_pylist(rows)  # noqa: F841 - read by DuckDB's replacement scan below
             columns = ", ".join(f'"{c}"' for c in rows[0])
-            store.con.execute(f"INSERT OR IGNORE INTO {table} ({columns}) SELECT {columns} FROM batch")
+            store.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM batch")

@@ -1,0 +1,83 @@
+"""Batch writes without keys on a document's rows: a document is written once, with all its rows, however
+often it is offered; old databases migrate with their rows; the write-time memory limit is set back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from tidings.records import Claim, Document, Mention, Report
+from tidings.store.db import DB_MEMORY_LIMIT, Store
+from tidings.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+def _doc(doc_id: str, source: str) -> Document:
+    doc = Document(doc_id=doc_id, source=source, text="Shelling hit Kharkiv, officials said.", status="ok")
+    doc.mentions = [Mention(13, 20, "Kharkiv", "GPE"), Mention(22, 31, "officials", "PERSON")]
+    doc.reports = [Report(f"r-{doc_id}", doc_id, doc.text, 0, len(doc.text), "Explosions/Remote violence",
+                          "Shelling/artillery/missile attack", {"trigger": "shelling"})]
+    doc.claims = [Claim(f"c-{doc_id}", doc_id, doc.text, 0, len(doc.text), "officials", "said", "asserts")]
+    return doc
+
+
+def _counts(store: Store) -> tuple[int, ...]:
+    return tuple(store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                 for t in ("documents", "mentions", "reports", "doc_claims", "document_sources"))
+
+
+def test_a_document_offered_again_adds_only_its_source(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "t.duckdb") as store:
+        # Twice in one batch (the same page in two shards), then again in a later batch (a resumed load).
+        assert store.write_documents([_doc("a", "one.html"), _doc("b", "b.html"), _doc("a", "two.html")], "r1") == 2
+        assert store.write_documents([_doc("a", "three.html"), _doc("c", "c.html")], "r2") == 1
+        assert _counts(store) == (3, 6, 3, 3, 5)
+        sources = [r[0] for r in store.con.execute(
+            "SELECT source FROM document_sources WHERE doc_id = 'a' ORDER BY source").fetchall()]
+        assert sources == ["one.html", "three.html", "two.html"]
+        assert store.con.execute("SELECT source FROM documents WHERE doc_id = 'a'").fetchone()[0] == "one.html"
+        # The same batch written again changes nothing.
+        assert store.write_documents([_doc("a", "one.html"), _doc("b", "b.html")], "r3") == 0
+        assert _counts(store) == (3, 6, 3, 3, 5)
+
+
+def test_version_2_database_migrates_with_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    for number, _title, statements in MIGRATIONS:
+        if number > 2:
+            break
+        for sql in statements:
+            con.execute(sql)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '2')")
+    con.execute("INSERT INTO mentions VALUES ('a', 0, 7, 'Kharkiv', 'GPE', 'grp:x', '{}')")
+    con.execute("INSERT INTO reports VALUES ('r-a', 'a', 'Shelling.', 0, 9, 'Battles', 'Armed clash', '{}')")
+    con.execute("INSERT INTO doc_claims VALUES ('c-a', 'a', 'It was hit.', 0, 11, 'army', 'said', 'asserts', "
+                "'r-a', NULL)")
+    con.close()
+    with Store.open(path) as store:
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
+        assert store.rows("SELECT text, entity_id FROM mentions") == [{"text": "Kharkiv", "entity_id": "grp:x"}]
+        assert store.rows("SELECT report_id FROM reports") == [{"report_id": "r-a"}]
+        assert store.rows("SELECT claim_id, report_id FROM doc_claims") == [{"claim_id": "c-a", "report_id": "r-a"}]
+        tables = {r[0] for r in store.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        assert not {t for t in tables if t.endswith("_v2")}
+        keys = store.con.execute("SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+                                 "AND table_name IN ('mentions', 'reports', 'doc_claims')").fetchall()
+        assert keys == []
+
+
+def test_memory_limit_is_set_back(tmp_path: Path) -> None:
+    def limit(store: Store) -> str:
+        return store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    with Store.open(tmp_path / "t.duckdb") as store:
+        normal = limit(store)
+        try:
+            with store.memory_limit("64MB"):
+                assert limit(store) != normal
+                raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            pass
+        assert limit(store) == normal
+        assert DB_MEMORY_LIMIT
