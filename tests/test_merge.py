@@ -297,3 +297,31 @@ def test_merge_eval_on_shared_data_is_skipped_or_runs(shared_data: Path) -> None
 
     docs = load_ecbplus(shared_data, "dev", limit=1)
     assert docs and all(d.topic == 1 for d in docs) and sum(len(d.mentions) for d in docs) > 50
+
+
+def _with_copies(n_random: int, copies: int, seed: int) -> list[Candidate]:
+    """Random reports, plus one explicitly dated strike reported alike by `copies` outlets."""
+    same = [report(f"s{i:04d}", f"outlet{i}", place=KHARKIV, actor1=RUSSIA) for i in range(copies)]
+    return _random_reports(n_random, seed) + same
+
+
+@pytest.mark.parametrize("seed", [3, 11, 29])
+def test_many_alike_reports_are_paired_through_their_first(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    import tidings.merge as merge
+
+    reps = sorted(_with_copies(300, 120, seed), key=lambda c: c.report_id)
+    monkeypatch.setattr(merge, "CLASS_PAIRS_FROM", 1000)
+    full_pairs = candidate_pairs(reps)
+    full = ids(cluster(reps))
+    monkeypatch.setattr(merge, "CLASS_PAIRS_FROM", 10)
+    capped_pairs = candidate_pairs(reps)
+    # The 120 alike reports gave 7,140 pairs among themselves; now 119 (each with the first).
+    alike = {i for i, c in enumerate(reps) if c.report_id.startswith("s")}
+    assert len({p for p in full_pairs if set(p) <= alike}) == 120 * 119 // 2
+    assert len({p for p in capped_pairs if set(p) <= alike}) == 119
+    assert len(capped_pairs) < len(full_pairs) - 6000
+    # Every pair that is kept was found before, and the incidents are the same.
+    assert capped_pairs <= full_pairs
+    assert ids(cluster(reps)) == full
+    assert any({c.report_id for c in alike_group} >= {f"s{i:04d}" for i in range(120)}
+               for alike_group in cluster(reps))

@@ -330,15 +330,24 @@ def candidate_pairs(cands: list[Candidate], rules: Rules = LEDGER) -> set[tuple[
     `places_near` read them). Each report looks around itself with its own window: that finds every pair
     where its window is the wider in both. Where neither report's window is the wider in both (a day-precise
     region against a month-precise town), the report also looks into that window class with the joint
-    window. So no pair that could link is missed, and precise reports, the bulk, look at a few cells."""
+    window. So no pair that could link is missed, and precise reports, the bulk, look at a few cells.
+
+    Reports that agree on all `conflicts` and `affinity` read across stories (one signature, one sub-type,
+    placed and dated) are interchangeable to every other report. Where more than CLASS_PAIRS_FROM of them
+    agree (one explicitly dated strike told by hundreds of outlets or copies), all their pairs would grow by
+    the square of their number: only the first is compared with the others in time and place, and the rest
+    are paired with it (and within their stories). They still become one incident unless other reports
+    already joined to them conflict."""
     index: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     classes: set[tuple[int, float]] = set()
+    followers = _followers(cands)
+    pairs: set[tuple[int, int]] = {(first, i) for i, first in followers.items()}
     for i, c in enumerate(cands):
         for tk in _type_keys(c, rules):
             index[("story", c.group, tk, c.story)].append(i)
             if rules.missing_is_neutral:
                 index[("any", c.group, tk)].append(i)
-            if c.day is None or c.lat is None or c.lon is None:
+            if c.day is None or c.lat is None or c.lon is None or i in followers:
                 continue
             cls = _window(c)
             classes.add(cls)
@@ -348,7 +357,6 @@ def candidate_pairs(cands: list[Candidate], rules: Rules = LEDGER) -> set[tuple[
                     index[("grid", c.group, tk, cls, grid, *cell)].append(i)
             if c.admin1:
                 index[("adm", c.group, tk, c.iso, c.admin1, c.day.toordinal() // 7)].append(i)
-    pairs: set[tuple[int, int]] = set()
 
     def add(i: int, block: list[int] | None) -> None:
         if block:
@@ -359,7 +367,7 @@ def candidate_pairs(cands: list[Candidate], rules: Rules = LEDGER) -> set[tuple[
             for i in block:
                 add(i, block)
     for i, c in enumerate(cands):
-        if c.day is None or c.lat is None or c.lon is None:
+        if c.day is None or c.lat is None or c.lon is None or i in followers:
             continue
         own = _window(c)
         lookups: list[tuple[tuple[int, float] | None, int, float]] = [(None, *own)]
@@ -376,6 +384,20 @@ def candidate_pairs(cands: list[Candidate], rules: Rules = LEDGER) -> set[tuple[
                 for w in range((d - MAX_SLACK) // 7, (d + MAX_SLACK) // 7 + 1):
                     add(i, index.get(("adm", c.group, tk, c.iso, c.admin1, w)))
     return pairs
+
+
+# Interchangeable reports (see `candidate_pairs`) up to this many are all compared with each other: far above
+# the most any evaluation set has, so only corpora with many copies of one report are paired through a first.
+CLASS_PAIRS_FROM = 64
+
+
+def _followers(cands: list[Candidate]) -> dict[int, int]:
+    """Index -> the first index of its class, for the members after the first of classes over CLASS_PAIRS_FROM."""
+    classes: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for i, c in enumerate(cands):
+        if c.day is not None and c.lat is not None and c.lon is not None:
+            classes[(_signature(c), c.sub_event_type)].append(i)
+    return {i: members[0] for members in classes.values() if len(members) > CLASS_PAIRS_FROM for i in members[1:]}
 
 
 def _signature(c: Candidate) -> tuple[Any, ...]:
