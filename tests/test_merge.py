@@ -325,3 +325,36 @@ def test_many_alike_reports_are_paired_through_their_first(monkeypatch: pytest.M
     assert ids(cluster(reps)) == full
     assert any({c.report_id for c in alike_group} >= {f"s{i:04d}" for i in range(120)}
                for alike_group in cluster(reps))
+
+
+def test_incidents_and_claims_coded_in_small_batches_are_the_same(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import tidings.merge as merge
+    from tidings.records import Claim
+
+    store = Store.open(tmp_path / "t.duckdb")
+    docs = []
+    for k in range(12):
+        place = (KHARKIV, ODESA, PISOCHYN)[k % 3]
+        doc = _doc(f"d{k:02d}", f"2024-05-{10 + k % 4:02d}T08:00:00",
+                   [(f"Missiles struck {place['name']}, killing {k % 3 + 1}.",
+                     _fields(place, f"2024-05-{10 + k % 4:02d}", k % 3 + 1)),
+                    ("Shelling hit the port.", _fields(ODESA, "2024-05-11"))])
+        stance, source = ("asserts", "Ukraine's military") if k % 2 else ("denies", "the Kremlin")
+        doc.claims = [Claim(f"c{k:02d}-{n}", doc.doc_id, f"Russian missiles struck the {place['name']} market {n}",
+                            0, 10, source, "said", stance, report_id=doc.reports[n % 2].report_id)
+                      for n in range(3)]
+        docs.append(doc)
+    store.write_documents(docs, run_id="r1")
+
+    def snapshot() -> tuple[list[dict[str, Any]], ...]:
+        with store.transaction():
+            rebuild_events(store, Context())
+        return tuple(store.rows(f"SELECT * FROM {t} ORDER BY ALL") for t in ("events", "event_sources", "claims"))
+
+    whole = snapshot()
+    assert whole[0] and any(c["contradicts"] for c in whole[2])
+    monkeypatch.setattr(merge, "CODE_BATCH", 2)
+    monkeypatch.setattr(merge, "CLAIM_BATCH", 3)
+    assert snapshot() == whole
+    store.close()

@@ -161,7 +161,9 @@ class Candidate:
         return self.copy_of or self.doc_id
 
 
-def _candidate(row: tuple[Any, ...]) -> Candidate:
+def _candidate(row: tuple[Any, ...], slim: bool = False) -> Candidate:
+    """A report as incident merging reads it. `slim` keeps of its fields only what clustering compares (the
+    actors' ids): at 100,000 pages the full fields of every report would not fit the memory budget."""
     report_id, doc_id, dup, url, site, published, sentence, start, end, et, st, fields = row
     f = json.loads(fields) if isinstance(fields, str) else (fields or {})
     c = Candidate(report_id, doc_id, dup, url, site, published, sentence, start, end, et, st, f)
@@ -175,6 +177,8 @@ def _candidate(row: tuple[Any, ...]) -> Candidate:
     trigger = f.get("trigger")
     c.lemma = trigger.lower() if isinstance(trigger, str) and trigger else None
     c.participants = frozenset(a["entity_id"] for a in (f.get("actor1"), f.get("actor2")) if a)
+    if slim:
+        c.f = {role: {"entity_id": a.get("entity_id")} for role in ("actor1", "actor2") if (a := f.get(role))}
     return c
 
 
@@ -586,32 +590,56 @@ EVENT_FIELDS = ("event_id event_date time_precision date_text event_type sub_eve
                 "injuries status contested disagreements notes source_count document_count").split()
 
 
+_REPORT_ROWS = ("SELECT r.report_id, r.doc_id, d.duplicate_of, d.url, d.site, d.published, r.sentence, r.start, "
+                "r.\"end\", r.event_type, r.sub_event_type, r.fields FROM reports r JOIN documents d USING (doc_id)")
+CODE_BATCH = 4096  # reports coded per batch: what incident coding holds in full at once
+
+
 def rebuild_events(store: Store, ctx: Context) -> int:
+    """Cluster every report (slim: what clustering compares), then code the incidents a batch at a time,
+    reading each batch's reports in full and writing its events, so memory holds one batch of full reports."""
     con = store.con
-    rows = con.execute(
-        "SELECT r.report_id, r.doc_id, d.duplicate_of, d.url, d.site, d.published, r.sentence, r.start, r.\"end\", "
-        "r.event_type, r.sub_event_type, r.fields FROM reports r JOIN documents d USING (doc_id) "
-        "ORDER BY r.report_id").fetchall()
-    candidates = [_candidate(r) for r in rows]
+    cursor = con.execute(_REPORT_ROWS + " ORDER BY r.report_id")
+    candidates: list[Candidate] = []
+    while rows := cursor.fetchmany(8192):
+        candidates.extend(_candidate(r, slim=True) for r in rows)
+    clusters = cluster(candidates)
+    del candidates
+    con.execute("DELETE FROM event_sources")
+    con.execute("DELETE FROM events")
+    report_event: dict[str, str] = {}
+    batch: list[list[Candidate]] = []
+    held = 0
+    for members in clusters:
+        batch.append(members)
+        held += len(members)
+        if held >= CODE_BATCH:
+            _code_batch(con, batch, report_event)
+            batch, held = [], 0
+    _code_batch(con, batch, report_event)
+    _rebuild_claims(store, report_event)
+    return len(clusters)
+
+
+def _code_batch(con: Any, batch: list[list[Candidate]], report_event: dict[str, str]) -> None:
+    """Code a batch of incidents from their reports read in full, and append them to the events tables."""
+    if not batch:
+        return
+    wanted = pa.table({"report_id": [c.report_id for members in batch for c in members]})  # noqa: F841
+    full = {r[0]: _candidate(r) for r in con.execute(_REPORT_ROWS + " JOIN wanted w USING (report_id)").fetchall()}
     events: list[dict[str, Any]] = []
     sources: list[dict[str, Any]] = []
-    report_event: dict[str, str] = {}
-    for members in cluster(candidates):
-        coded, srcs = code_incident(members)
+    for members in batch:
+        coded, srcs = code_incident([full[c.report_id] for c in members])
         events.append({k: coded.get(k) for k in EVENT_FIELDS})
         sources.extend(srcs)
         for c in members:
             report_event[c.report_id] = coded["event_id"]
-    con.execute("DELETE FROM event_sources")
-    con.execute("DELETE FROM events")
-    if events:
-        ev = pa.Table.from_pylist(events)  # noqa: F841
-        con.execute(f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) SELECT {', '.join(EVENT_FIELDS)} FROM ev")
-        src = pa.Table.from_pylist(sources)  # noqa: F841
-        cols = ", ".join(f'"{k}"' for k in sources[0])
-        con.execute(f"INSERT INTO event_sources ({cols}) SELECT {cols} FROM src")
-    _rebuild_claims(store, report_event)
-    return len(events)
+    ev = pa.Table.from_pylist(events)  # noqa: F841
+    con.execute(f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) SELECT {', '.join(EVENT_FIELDS)} FROM ev")
+    src = pa.Table.from_pylist(sources)  # noqa: F841
+    cols = ", ".join(f'"{k}"' for k in sources[0])
+    con.execute(f"INSERT INTO event_sources ({cols}) SELECT {cols} FROM src")
 
 
 def _content_words(text: str) -> frozenset[str]:
@@ -622,27 +650,54 @@ def _content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in words if len(w) > 2 and w not in STOP_WORDS)
 
 
+CLAIM_BATCH = 8192  # claims read into Python at once (a group of claims about one event is never split)
+
+
 def _rebuild_claims(store: Store, report_event: dict[str, str]) -> None:
+    """Link each claim to its report's event and find opposing claims among the claims about one event, and
+    within each document. The claims are read sorted by that group (compact, in Arrow) and handled a few
+    thousand at a time."""
     con = store.con
-    rows = con.execute("SELECT claim_id, doc_id, text, start, \"end\", attributed_to, cue, stance, report_id, about "
-                       "FROM doc_claims ORDER BY doc_id, start").fetchall()
-    claims = [{"claim_id": r[0], "doc_id": r[1], "text": r[2], "start": r[3], "end": r[4], "attributed_to": r[5],
-               "cue": r[6], "stance": r[7], "event_id": report_event.get(r[8]) if r[8] else None,
-               "contradicts": [], "_about": r[9]} for r in rows]
-    # Opposing claims are looked for among the claims about one event, and within each document.
+    links = pa.table({"report_id": list(report_event), "event_id": list(report_event.values())})  # noqa: F841
+    table = con.execute(
+        "SELECT c.claim_id, c.doc_id, c.text, c.start, c.\"end\", c.attributed_to, c.cue, c.stance, l.event_id, "
+        "c.about FROM doc_claims c LEFT JOIN links l ON c.report_id = l.report_id "
+        "ORDER BY coalesce(l.event_id, 'doc:' || c.doc_id), c.doc_id, c.start, c.claim_id").to_arrow_table()
+    con.execute("DELETE FROM claims")
+    pending: list[dict[str, Any]] = []  # the last group read, which may go on in the next slice
+    for offset in range(0, table.num_rows, CLAIM_BATCH):
+        rows = pending + table.slice(offset, CLAIM_BATCH).to_pylist()
+        last = rows[-1]["event_id"] or "doc:" + rows[-1]["doc_id"]
+        cut = len(rows)
+        while cut and (rows[cut - 1]["event_id"] or "doc:" + rows[cut - 1]["doc_id"]) == last:
+            cut -= 1
+        _write_claims(con, rows[:cut])
+        pending = rows[cut:]
+    _write_claims(con, pending)
+
+
+def _write_claims(con: Any, rows: list[dict[str, Any]]) -> None:
+    """Claims sorted by group (event, or document for claims about no event): find the opposing ones, append."""
+    if not rows:
+        return
+    for row in rows:
+        row["contradicts"] = []
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for c in claims:
+    for c in rows:
         groups[c["event_id"] or "doc:" + c["doc_id"]].append(c)
     for members in groups.values():
-        spans = [ClaimSpan(c["text"], c["start"], c["end"], c["attributed_to"], c["cue"], c["stance"], c["_about"],
+        spans = [ClaimSpan(c["text"], c["start"], c["end"], c["attributed_to"], c["cue"], c["stance"], c["about"],
                            _content_words(c["text"]), doc_id=c["doc_id"]) for c in members]
         for i, j in contradictions(spans):
             members[i]["contradicts"].append(members[j]["claim_id"])
             members[j]["contradicts"].append(members[i]["claim_id"])
-    con.execute("DELETE FROM claims")
-    if claims:
-        table = pa.Table.from_pylist([{k: v for k, v in c.items() if not k.startswith("_")} for c in claims])
-        con.register("claims_batch", table)
-        con.execute("INSERT INTO claims SELECT claim_id, doc_id, text, start, \"end\", attributed_to, cue, stance, "
-                    "event_id, contradicts FROM claims_batch")
-        con.unregister("claims_batch")
+    batch = pa.Table.from_pylist([{k: v for k, v in c.items() if k != "about"} for c in rows],  # noqa: F841
+                                 schema=_CLAIM_SCHEMA)
+    con.execute("INSERT INTO claims SELECT claim_id, doc_id, text, start, \"end\", attributed_to, cue, stance, "
+                "event_id, contradicts FROM batch")
+
+
+_CLAIM_SCHEMA = pa.schema([("claim_id", pa.string()), ("doc_id", pa.string()), ("text", pa.string()),
+                          ("start", pa.int32()), ("end", pa.int32()), ("attributed_to", pa.string()),
+                          ("cue", pa.string()), ("stance", pa.string()), ("event_id", pa.string()),
+                          ("contradicts", pa.list_(pa.string()))])
