@@ -111,6 +111,7 @@ def test_measure_runs_a_configuration_in_a_subprocess(stories: Path, tmp_path: P
     assert result.pages == 2 and result.failed == 0
     assert result.seconds > 0 and result.pages_per_s == pytest.approx(2 / result.seconds)
     assert {"decode", "extract", "fingerprint"} <= set(result.stage_s)
+    assert "copies" in result.cross_s and all(s >= 0 for s in result.cross_s.values())
     assert result.cpu_s > 0.2 and result.cpu_ms_per_page == pytest.approx(1000 * result.cpu_s / 2)
     assert 30 < result.peak_pss_mb < 2048 and result.peak_rss_mb >= result.peak_pss_mb
     assert not list(tmp_path.glob("bench-*.duckdb*"))  # the temporary database is gone

@@ -311,6 +311,7 @@ class Result:
     failed: int = 0
     copies: int | None = None
     stage_s: dict[str, float] = field(default_factory=dict)  # summed over documents (worker time)
+    cross_s: dict[str, float] = field(default_factory=dict)  # wall seconds of each cross-document stage
     cpu_s: float = 0.0  # CPU seconds of the whole process tree, start-up and imports included
     cpu_ms_per_page: float = 0.0
     peak_pss_mb: float = 0.0
@@ -355,7 +356,8 @@ def _run_tidings(cfg: Config, db: str) -> dict[str, Any]:
             ray.shutdown()
     counts = summary.counts
     return {"pages": counts.seen, "seconds": summary.seconds, "startup_s": startup, "failed": counts.failed,
-            "copies": counts.copies, "stage_s": dict(counts.stage_seconds)}
+            "copies": counts.copies, "stage_s": dict(counts.stage_seconds),
+            "cross_s": summary.derived.get("seconds") or {}}
 
 
 def _size(path: Path) -> int:
@@ -474,7 +476,8 @@ def _share(stage_s: dict[str, float]) -> str:
 
 def print_table(results: list[Result], header: bool = True) -> None:
     line = (f"{'corpus':20} {'engine':11} {'pages':>7} {'seconds':>8} {'pages/s':>8} {'ray start':>9} "
-              f"{'CPU ms/page':>11} {'PSS MB':>7} {'RSS MB':>7} {'failed':>6}  stage share (per-document time)")
+              f"{'CPU ms/page':>11} {'PSS MB':>7} {'RSS MB':>7} {'failed':>6}  stage share (per-document time)"
+            " | then the cross-document stages")
     if header:
         print(line)
         print("-" * len(line))
@@ -485,7 +488,8 @@ def print_table(results: list[Result], header: bool = True) -> None:
             continue
         start = f"{r.startup_s:.1f}" if r.engine == "ray" else ""
         print(f"{r.corpus:20} {r.engine:11} {r.pages:7d} {r.seconds:8.1f} {r.pages_per_s:8.1f} {start:>9} "
-              f"{r.cpu_ms_per_page:11.1f} {r.peak_pss_mb:7.0f} {r.peak_rss_mb:7.0f} {r.failed:6d}  {_share(r.stage_s)}",
+              f"{r.cpu_ms_per_page:11.1f} {r.peak_pss_mb:7.0f} {r.peak_rss_mb:7.0f} {r.failed:6d}  {_share(r.stage_s)}"
+              + (" | then " + ", ".join(f"{name} {s:.1f}s" for name, s in r.cross_s.items()) if r.cross_s else ""),
               flush=True)
 
 

@@ -5,6 +5,7 @@ changes nothing and adding inputs only adds or merges."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -116,9 +117,14 @@ def rebuild_derived(store: Store, ctx: Context, force: bool = False) -> dict[str
         return {}
     # Copies commit a chunk at a time (their index never gets ahead of the documents); the rest is rebuilt
     # in one transaction, and the store is marked up to date only when everything has run.
-    results: dict[str, object] = {"copies": update_copies(store)}
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    results: dict[str, object] = {"copies": update_copies(store), "seconds": seconds}
+    seconds["copies"] = time.perf_counter() - started
     with store.transaction():
         for name, stage in cross_stages():
+            started = time.perf_counter()
             results[name] = stage(store, ctx)
+            seconds[name] = time.perf_counter() - started
         store.set_meta("derived_stale", "0")
     return results
