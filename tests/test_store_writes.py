@@ -67,17 +67,19 @@ def test_version_2_database_migrates_with_its_rows(tmp_path: Path) -> None:
         assert keys == []
 
 
-def test_memory_limit_is_set_back(tmp_path: Path) -> None:
-    def limit(store: Store) -> str:
-        return store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+def test_streaming_settings_are_set_back(tmp_path: Path) -> None:
+    def settings(store: Store) -> tuple[str, ...]:
+        return store.con.execute("SELECT current_setting('memory_limit'), current_setting('threads'), "
+                                 "current_setting('checkpoint_threshold')").fetchone()
 
     with Store.open(tmp_path / "t.duckdb") as store:
-        normal = limit(store)
+        normal = settings(store)
         try:
-            with store.memory_limit("64MB"):
-                assert limit(store) != normal
+            with store.streaming_writes():
+                streaming = settings(store)
+                assert all(a != b for a, b in zip(streaming, normal, strict=True)), (streaming, normal)
                 raise KeyboardInterrupt
         except KeyboardInterrupt:
             pass
-        assert limit(store) == normal
+        assert settings(store) == normal
         assert DB_MEMORY_LIMIT

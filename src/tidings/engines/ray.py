@@ -34,7 +34,7 @@ from tidings.engines.shards import Shard, auto_shard_bytes, plan, read_shard
 from tidings.errors import UsageError
 from tidings.pipeline import Context, process_pages
 from tidings.records import Claim, Document, Mention, Report, Segment
-from tidings.store.db import WRITE_MEMORY_LIMIT, Store
+from tidings.store.db import Store
 
 PIP_HINT = 'the Ray engine needs Ray: pip install "tidings[ray]"'
 ROW_GROUP = 256  # documents per Parquet row group and per store batch: bounded memory on both sides
@@ -283,7 +283,7 @@ def run_ray(inputs: list[str], *, db: str, ctx: Context, address: str | None = N
                 next_to_load += 1
 
         todo = [s for s in shards if not folder.done(s.shard_id)]
-        with store.memory_limit(WRITE_MEMORY_LIMIT):
+        with store.streaming_writes():
             load_ready()
             if todo:
                 started_ray = start_ray(ray, address, num_cpus)

@@ -29,6 +29,11 @@ DB_MEMORY_LIMIT = os.environ.get("TIDINGS_DB_MEMORY", "256MB")
 # Measured appending 100,000 analysed VOA documents: 339 MB RSS at 64 MB against 554 MB at 256 MB, in
 # the same time.
 WRITE_MEMORY_LIMIT = os.environ.get("TIDINGS_DB_MEMORY", "64MB")
+# DuckDB checkpoints (writes the log into the database file) when the log passes this size. At the default
+# 16 MB and 2 threads, replaying 100,000 analysed VOA documents in the engines' batches peaked at 491 MB RSS
+# (a checkpoint's allocations grew with the tables) in 269 s; with one thread and 128 MB, see
+# docs/scaling.md. A bigger log is also replayed when a killed run's database is opened again.
+STREAM_CHECKPOINT = "128MB"
 
 
 def _utc(published: str | None) -> datetime | None:
@@ -132,13 +137,19 @@ class Store:
         self.con.execute("COMMIT")
 
     @contextmanager
-    def memory_limit(self, limit: str) -> Iterator[None]:
-        """DuckDB's memory limit changed for a block (the streaming writes), then set back."""
-        self.con.execute(f"SET memory_limit = '{limit}'")
+    def streaming_writes(self) -> Iterator[None]:
+        """DuckDB set for the engines' stream of small batch appends, then set back: a small cache
+        (WRITE_MEMORY_LIMIT), one thread and checkpoints every STREAM_CHECKPOINT of log (see there)."""
+        settings = {"memory_limit": WRITE_MEMORY_LIMIT, "threads": "1", "checkpoint_threshold": STREAM_CHECKPOINT}
+        before = {name: self.con.execute(f"SELECT current_setting('{name}')").fetchone()[0] for name in settings}
+        before["memory_limit"] = DB_MEMORY_LIMIT  # as read back it is rounded: '244.1 MiB' would become 244.0
         try:
+            for name, value in settings.items():
+                self.con.execute(f"SET {name} = '{value}'")
             yield
         finally:
-            self.con.execute(f"SET memory_limit = '{DB_MEMORY_LIMIT}'")
+            for name, value in before.items():
+                self.con.execute(f"SET {name} = '{value}'")
 
     # --- meta --------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
