@@ -83,3 +83,28 @@ def test_streaming_settings_are_set_back(tmp_path: Path) -> None:
             pass
         assert settings(store) == normal
         assert DB_MEMORY_LIMIT
+
+
+def test_the_memory_limit_grows_with_the_documents_stored(tmp_path: Path, monkeypatch) -> None:
+    """DuckDB keeps the documents' keys in its cache: a fixed limit failed with "failed to pin block" at
+    57,000 documents. The limit grows by INDEX_BYTES_PER_DOC a document, in and out of streaming."""
+    from tidings.store import db
+
+    monkeypatch.delenv("TIDINGS_DB_MEMORY", raising=False)
+    monkeypatch.setattr(db, "INDEX_BYTES_PER_DOC", 2**20)  # 1 MB a document, so three documents show
+
+    def limit(store: Store) -> float:  # in MB, as DuckDB counts them (10^6 bytes)
+        setting = store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        return round(float(setting.removesuffix(" MiB")) * 2**20 / 10**6)
+
+    with Store.open(tmp_path / "t.duckdb") as store:
+        assert limit(store) == 256
+        with store.streaming_writes():
+            assert limit(store) == 64
+            store.write_documents([_doc(f"d{i}", f"s{i}") for i in range(3)], "run")
+            assert limit(store) == 67
+        assert limit(store) == 259
+    with Store.open(tmp_path / "t.duckdb") as store:  # reopened: the stored documents count
+        assert limit(store) == 259
+    monkeypatch.setenv("TIDINGS_DB_MEMORY", "100MB")
+    assert db.memory_limit("100MB", 10**6) == "100MB"  # a limit the user set is kept as it is

@@ -30,7 +30,9 @@ def _page(path: str, key: str, obj: Any, raw: bytes) -> RawPage:
     source = f"{path}#{key}"
     if not isinstance(obj, dict):
         return RawPage(source=source, raw=raw, kind=UNSUPPORTED, error="record is not a JSON object")
-    html, text = obj.get("html"), obj.get("text") or obj.get("content") or obj.get("body")
+    html = obj.get("html")
+    # The first of these that is a string: an empty `text` is an empty document, not a missing field.
+    text = next((obj[name] for name in ("text", "content", "body") if isinstance(obj.get(name), str)), None)
     url = obj.get("url") if isinstance(obj.get("url"), str) else None
     hints = {name: obj[field] for field, name in _HINTS.items() if isinstance(obj.get(field), str)}
     if isinstance(html, str) and html.strip():

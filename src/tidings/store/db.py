@@ -29,6 +29,20 @@ DB_MEMORY_LIMIT = os.environ.get("TIDINGS_DB_MEMORY", "256MB")
 # Measured appending 100,000 analysed VOA documents: 339 MB RSS at 64 MB against 554 MB at 256 MB, in
 # the same time.
 WRITE_MEMORY_LIMIT = os.environ.get("TIDINGS_DB_MEMORY", "64MB")
+# The keys of documents and their sources (ART indexes) stay in DuckDB's cache and cannot be evicted: with
+# random 64-hex ids they took 26 MB at 50,000 documents, and a fixed 64 MB limit failed ("failed to pin
+# block", a fatal error) at 57,000 documents. Unless TIDINGS_DB_MEMORY is set, both limits grow by
+# INDEX_BYTES_PER_DOC (three times what was measured) for each stored document.
+INDEX_BYTES_PER_DOC = 1536
+
+
+def memory_limit(base: str, documents: int) -> str:
+    """`base` ("64MB") plus room for the keys of `documents` documents, or TIDINGS_DB_MEMORY as given."""
+    if "TIDINGS_DB_MEMORY" in os.environ:
+        return base
+    return f"{int(base.removesuffix('MB')) + documents * INDEX_BYTES_PER_DOC // 2**20}MB"
+
+
 # DuckDB checkpoints (writes the log into the database file) when the log passes this size. At the default
 # 16 MB and 2 threads, replaying 100,000 analysed VOA documents in the engines' batches peaked at 491 MB RSS
 # (a checkpoint's allocations grew with the tables) in 269 s; with one thread and 128 MB, see
@@ -53,6 +67,9 @@ class Store:
         self.con = con
         self.path = path
         self.read_only = read_only
+        self._documents = 0  # documents stored, kept up to date by write_documents
+        self._limit_base = DB_MEMORY_LIMIT
+        self._limit = ""  # the memory limit last set
 
     # --- opening -----------------------------------------------------------------------------
     @classmethod
@@ -83,7 +100,17 @@ class Store:
                                 f"{str(exc).splitlines()[0]}") from None
         store = cls(con, path, read_only)
         store._check_or_migrate()
+        store._documents = store.con.execute("SELECT count(*) FROM documents").fetchone()[0]
+        store._limit_base = DB_MEMORY_LIMIT
+        store._fit_memory()
         return store
+
+    def _fit_memory(self) -> None:
+        """Set DuckDB's memory limit for the current base and the documents stored (see INDEX_BYTES_PER_DOC)."""
+        limit = memory_limit(self._limit_base, self._documents)
+        if limit != self._limit:
+            self.con.execute(f"SET memory_limit = '{limit}'")
+            self._limit = limit
 
     def close(self) -> None:
         self.con.close()
@@ -139,17 +166,21 @@ class Store:
     @contextmanager
     def streaming_writes(self) -> Iterator[None]:
         """DuckDB set for the engines' stream of small batch appends, then set back: a small cache
-        (WRITE_MEMORY_LIMIT), one thread and checkpoints every STREAM_CHECKPOINT of log (see there)."""
-        settings = {"memory_limit": WRITE_MEMORY_LIMIT, "threads": "1", "checkpoint_threshold": STREAM_CHECKPOINT}
+        (WRITE_MEMORY_LIMIT, growing with the documents stored), one thread and checkpoints every
+        STREAM_CHECKPOINT of log (see there)."""
+        settings = {"threads": "1", "checkpoint_threshold": STREAM_CHECKPOINT}
         before = {name: self.con.execute(f"SELECT current_setting('{name}')").fetchone()[0] for name in settings}
-        before["memory_limit"] = DB_MEMORY_LIMIT  # as read back it is rounded: '244.1 MiB' would become 244.0
         try:
             for name, value in settings.items():
                 self.con.execute(f"SET {name} = '{value}'")
+            self._limit_base = WRITE_MEMORY_LIMIT
+            self._fit_memory()
             yield
         finally:
             for name, value in before.items():
                 self.con.execute(f"SET {name} = '{value}'")
+            self._limit_base = DB_MEMORY_LIMIT
+            self._fit_memory()
 
     # --- meta --------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -211,6 +242,8 @@ class Store:
             self._insert("document_sources", source_rows)
             if doc_rows:
                 self.set_meta("derived_stale", "1")
+        self._documents += len(doc_rows)
+        self._fit_memory()
         return len(doc_rows)
 
     def _insert(self, table: str, rows: list[dict[str, Any]], keyed: bool = True) -> None:
