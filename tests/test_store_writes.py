@@ -62,6 +62,8 @@ def test_version_2_database_migrates_with_its_rows(tmp_path: Path) -> None:
         assert store.rows("SELECT claim_id, report_id FROM doc_claims") == [{"claim_id": "c-a", "report_id": "r-a"}]
         tables = {r[0] for r in store.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         assert not {t for t in tables if t.endswith("_v2")}
+        assert not store.con.execute("SELECT index_name FROM duckdb_indexes() "
+                                     "WHERE index_name = 'documents_text_hash'").fetchall()
         keys = store.con.execute("SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
                                  "AND table_name IN ('mentions', 'reports', 'doc_claims')").fetchall()
         assert keys == []

@@ -30,10 +30,11 @@ DB_MEMORY_LIMIT = os.environ.get("TIDINGS_DB_MEMORY", "256MB")
 # the same time.
 WRITE_MEMORY_LIMIT = os.environ.get("TIDINGS_DB_MEMORY", "64MB")
 # The keys of documents and their sources (ART indexes) stay in DuckDB's cache and cannot be evicted: with
-# random 64-hex ids they took 26 MB at 50,000 documents, and a fixed 64 MB limit failed ("failed to pin
-# block", a fatal error) at 57,000 documents. Unless TIDINGS_DB_MEMORY is set, both limits grow by
-# INDEX_BYTES_PER_DOC (three times what was measured) for each stored document.
-INDEX_BYTES_PER_DOC = 1536
+# random 64-hex ids and the text_hash index (dropped in schema 4) they took 26 MB at 50,000 documents, and a
+# fixed 64 MB limit failed ("failed to pin block", a fatal error) at 57,000 documents. Without that index
+# they take 0.44 KB a document. Unless TIDINGS_DB_MEMORY is set, both limits grow by INDEX_BYTES_PER_DOC
+# (about twice that) for each stored document.
+INDEX_BYTES_PER_DOC = 1024
 
 
 def memory_limit(base: str, documents: int) -> str:

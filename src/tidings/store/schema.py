@@ -110,6 +110,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         """INSERT INTO doc_claims SELECT * FROM doc_claims_v2""",
         """DROP TABLE doc_claims_v2""",
     ]),
+    (4, "no index on documents.text_hash: nothing looks it up, and DuckDB keeps every key index in memory", [
+        # Exact copies are found through copy_index. The index held a random 64-hex key per document in
+        # DuckDB's cache (which cannot evict it) and was rewritten whole at every checkpoint.
+        """DROP INDEX IF EXISTS documents_text_hash""",
+    ]),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
