@@ -46,8 +46,8 @@ def memory_limit(base: str, documents: int) -> str:
 
 # DuckDB checkpoints (writes the log into the database file) when the log passes this size. At the default
 # 16 MB and 2 threads, replaying 100,000 analysed VOA documents in the engines' batches peaked at 491 MB RSS
-# (a checkpoint's allocations grew with the tables) in 269 s; with one thread and 128 MB, see
-# docs/scaling.md. A bigger log is also replayed when a killed run's database is opened again.
+# (DuckDB rewrites the key indexes whole at every checkpoint) in 269 s; with one thread and 128 MB, 452 MB
+# in 127 s. A bigger log is also a longer replay when a killed run's database is opened again.
 STREAM_CHECKPOINT = "128MB"
 
 
