@@ -101,8 +101,8 @@ class Store:
                                 f"{str(exc).splitlines()[0]}") from None
         store = cls(con, path, read_only)
         store._check_or_migrate()
+        store._limit = DB_MEMORY_LIMIT  # set above, where a bad TIDINGS_DB_MEMORY gets its error
         store._documents = store.con.execute("SELECT count(*) FROM documents").fetchone()[0]
-        store._limit_base = DB_MEMORY_LIMIT
         store._fit_memory()
         return store
 
