@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 from tidings.events.attribution import (
@@ -129,18 +130,30 @@ def _claim(sent: Span, text: str, f: Found | None, source: str | None, cue: str,
 _PRONOUN_SOURCES = frozenset({"he", "she", "it", "they", "we", "i", "you", "who", "which", "that"})
 
 
-def _name_words(source: str) -> set[str]:
-    return {w.lower() for w in re.findall(r"[A-Z][\w'\u2019.-]+", source) if w.lower() not in ("the", "a")}
+def _name_words(source: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in re.findall(r"[A-Z][\w'\u2019.-]+", source) if w.lower() not in ("the", "a"))
 
 
-def _same_source(a: str | None, b: str | None) -> bool:
+@dataclass(frozen=True)
+class _Speaker:
+    """What comparing a claim's source reads, worked out once per claim (a group is compared pairwise)."""
+
+    low: str
+    bare: str  # lower-cased, without a leading article
+    words: frozenset[str]  # capitalised words, lower-cased
+    side: str | None
+
+    @classmethod
+    def of(cls, source: str) -> _Speaker:
+        low = source.lower()
+        return cls(low, re.sub(r"^(?:the|a)\s+", "", low).strip(), _name_words(source), side_of(source))
+
+
+def _same_source(a: _Speaker, b: _Speaker) -> bool:
     """"Nebenzia" and "Vassily Nebenzia", "Joan Donoghue" and "the court's president, Judge Joan Donoghue"."""
-    na = re.sub(r"^(?:the|a)\s+", "", (a or "").lower()).strip()
-    nb = re.sub(r"^(?:the|a)\s+", "", (b or "").lower()).strip()
-    if na == nb:
+    if a.bare == b.bare:
         return True
-    wa, wb = _name_words(a or ""), _name_words(b or "")
-    return bool(wa and wb) and (wa <= wb or wb <= wa)
+    return bool(a.words and b.words) and (a.words <= b.words or b.words <= a.words)
 
 
 def _jaccard(a: ClaimSpan, b: ClaimSpan) -> float:
@@ -153,40 +166,45 @@ def _opposing_stances(a: ClaimSpan, b: ClaimSpan) -> bool:
     return (a.stance in pos and b.stance in neg) or (a.stance in neg and b.stance in pos)
 
 
-def _opposing_sides(a: ClaimSpan, b: ClaimSpan) -> bool:
-    side_a, side_b = side_of(a.attributed_to or ""), side_of(b.attributed_to or "")
-    return bool(side_a and side_b and side_a != side_b)
+@cache
+def _contrast_pattern(markers: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(m) for m in markers) + r")\b")
 
 
 def _contrasts(later: ClaimSpan) -> bool:
-    low = later.text.lower()
-    return any(re.search(rf"\b{re.escape(m)}\b", low) for m in lexicon().contrast_markers)
+    return _contrast_pattern(tuple(lexicon().contrast_markers)).search(later.text.lower()) is not None
 
 
-def _linked(a: ClaimSpan, b: ClaimSpan, adjacent: bool) -> bool:
-    """Whether claim b (later) opposes claim a about the same thing."""
+def _linked(a: ClaimSpan, b: ClaimSpan, adjacent: bool, b_contrasts: bool, opposing_sides: bool) -> bool:
+    """Whether claim b (later, whose text `b_contrasts`) opposes claim a about the same thing."""
     same = (a.about is not None and a.about == b.about) or _jaccard(a, b) >= _MIN_OVERLAP
     if _opposing_stances(a, b):
         # a denial right after an assertion answers it when they share a content word
         return same or (adjacent and _jaccard(a, b) > 0)
     if "unverified" in (a.stance, b.stance):
         return False  # nobody vouches for one of them: nothing to oppose
-    if _contrasts(b):
+    if b_contrasts:
         return same or adjacent
-    return same and _opposing_sides(a, b)
+    return same and opposing_sides
 
 
 def contradictions(claims: Sequence[ClaimSpan]) -> list[tuple[int, int]]:
     """Index pairs of claims by different sources that are about the same thing and oppose each other."""
     pairs: list[tuple[int, int]] = []
+    # Claims without a source, or by an unresolved pronoun (which may be either speaker), are never linked.
+    speakers = [_Speaker.of(c.attributed_to) if c.attributed_to else None for c in claims]
+    contrast = [_contrasts(c) for c in claims]
     for i, a in enumerate(claims):
+        sa = speakers[i]
+        if sa is None or sa.low in _PRONOUN_SOURCES:
+            continue
         for j in range(i + 1, len(claims)):
-            b = claims[j]
-            if a.attributed_to is None or b.attributed_to is None or _same_source(a.attributed_to, b.attributed_to):
+            sb = speakers[j]
+            if sb is None or sb.low in _PRONOUN_SOURCES or _same_source(sa, sb):
                 continue
-            if {a.attributed_to.lower(), b.attributed_to.lower()} & _PRONOUN_SOURCES:
-                continue  # an unresolved pronoun may be either speaker
+            b = claims[j]
             adjacent = j == i + 1 and a.doc_id == b.doc_id and 0 <= b.start - a.end <= _NEAR_CHARS
-            if _linked(a, b, adjacent):
+            opposing_sides = bool(sa.side and sb.side and sa.side != sb.side)
+            if _linked(a, b, adjacent, contrast[j], opposing_sides):
                 pairs.append((i, j))
     return pairs
