@@ -1,12 +1,11 @@
-"""The local engine: the per-document stages over every core (a process pool with models loaded once
-per worker), results written to the store in atomic batches by this process, then the cross-document
+"""The local engine: the per-document stages over every core (a process pool whose workers share models
+loaded once, in a fork server), results written to the store in atomic batches by this process, then the cross-document
 stages. Memory stays flat: pages stream in and only a bounded window is in flight."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import gc
 import multiprocessing
 import os
 import sys
@@ -16,7 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain, islice
 
-from tidings.pipeline import Context, process_pages, warm_up
+from tidings.pipeline import Context, process_pages
 from tidings.records import OK, Document, RawPage
 
 _WORKER_CTX: Context | None = None
@@ -25,6 +24,9 @@ _WORKER_CTX: Context | None = None
 def _init_worker(ctx: Context) -> None:
     global _WORKER_CTX
     _WORKER_CTX = ctx
+    zygote = sys.modules.get("tidings.engines.zygote")  # imported by the fork server this worker came from
+    if zygote is not None and ctx == zygote.PRELOADED:
+        _WORKER_CTX = zygote.PRELOADED  # with the server's models, shared
 
 
 def _work(pages: list[RawPage]) -> list[tuple[Document, bytes]]:
@@ -64,10 +66,10 @@ def default_workers() -> int:
 # +170 MB (spaCy's batch arrays). A chunk closes early at CHUNK_BYTES so huge pages do not pile up.
 CHUNK_PAGES = 8
 CHUNK_BYTES = 4 * 1024 * 1024
-# Workers are replaced by fresh ones, forked again from this process, every RECYCLE_CHUNKS chunks (10,000
+# Workers are replaced by fresh ones, forked again from the fork server, every RECYCLE_CHUNKS chunks (10,000
 # pages). A worker keeps what it learns between pages (spaCy's vocabulary and string store gain every new
 # word, the name caches fill: +1.6 MB RSS per 1,000 pages in one process), and past RELOAD_NLP_EVERY
-# documents it reloads spaCy as a private copy, no longer shared with this process: in a 100,000-page run
+# documents it reloads spaCy as a private copy, no longer shared with the others: in a 100,000-page run
 # each worker went from 210-270 to 300-350 MB PSS. Fresh forks share the models again. A new pool first
 # drains the chunks in flight (not timed apart: 30,000 pages with two pool changes ran at 24.7 pages/s,
 # 10,000 with none at 23.9).
@@ -96,13 +98,7 @@ def map_pages(pages: Iterable[RawPage], ctx: Context, workers: int,
             release_memory()
         return
     recycle_chunks = recycle_chunks or RECYCLE_CHUNKS
-    forked = multiprocessing.get_start_method() == "fork"
-    if forked:
-        # Load the models here, once: forked workers share their pages copy-on-write instead of each
-        # loading a private copy (about 300 MB each with the NLP stages). gc.freeze keeps the collector
-        # from writing to, and so copying, every inherited object.
-        warm_up(ctx)
-        gc.freeze()
+    mp_context = _zygote_context(ctx)
     try:
         queued = chunks(pages)
         while True:
@@ -111,15 +107,52 @@ def map_pages(pages: Iterable[RawPage], ctx: Context, workers: int,
             first = next(generation, None)
             if first is None:
                 return
-            yield from _pool_map(chain([first], generation), ctx, workers)
+            yield from _pool_map(chain([first], generation), ctx, workers, mp_context)
     finally:
-        if forked:
-            gc.unfreeze()
+        _stop_zygote()
 
 
-def _pool_map(chunked: Iterable[list[RawPage]], ctx: Context, workers: int) -> Iterator[tuple[Document, bytes]]:
+# Workers are forked from a zygote: multiprocessing's fork server, started fresh for each `map_pages` (it
+# holds nothing of this process), which loads the run's models once (`engines/zygote.py`) and forks every
+# worker of every pool. Forked from this process instead, each new pool inherited a snapshot of all its
+# memory (DuckDB's cache, the heap), which this process then rewrote, leaving the old pages to the workers
+# alone: in a 100,000-page run the second pool's workers held 80 MB of such pages between them, the third's
+# 109 MB (/proc/PID/pagemap), and this process held the models (300 MB RSS) through the cross-document
+# stages. The server is stopped when the pages are done. Where there is no fork server (Windows) each
+# worker loads its own models.
+_ZYGOTE_PRELOAD = ["tidings.engines.zygote"]
+
+
+def _zygote_context(ctx: Context) -> multiprocessing.context.BaseContext | None:
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if "forkserver" not in multiprocessing.get_all_start_methods() or (main_file and not os.path.exists(main_file)):
+        return None  # no fork server, or a main module it could not import again (stdin): each worker loads
+    from tidings.engines import zygote
+
+    _stop_zygote()  # a server started for another Context would not have its models
+    os.environ[zygote.ENV] = zygote.encode(ctx)
+    mp_context = multiprocessing.get_context("forkserver")
+    mp_context.set_forkserver_preload(_ZYGOTE_PRELOAD)
+    return mp_context
+
+
+def _stop_zygote() -> None:
+    from multiprocessing import forkserver
+
+    from tidings.engines import zygote
+
+    os.environ.pop(zygote.ENV, None)
+    server = getattr(forkserver, "_forkserver", None)
+    stop = getattr(server, "_stop", None)  # not public API; without it the server lives until we exit
+    if stop is not None:
+        stop()
+
+
+def _pool_map(chunked: Iterable[list[RawPage]], ctx: Context, workers: int,
+              mp_context: multiprocessing.context.BaseContext | None = None) -> Iterator[tuple[Document, bytes]]:
     window = workers * 2  # chunks in flight: every worker busy, one more queued for each
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context, initializer=_init_worker,
+                             initargs=(ctx,)) as pool:
         pending: deque[Future[list[tuple[Document, bytes]]]] = deque()
         for chunk in chunked:
             pending.append(pool.submit(_work, chunk))
