@@ -192,7 +192,7 @@ def contradictions(claims: Sequence[ClaimSpan]) -> list[tuple[int, int]]:
     """Index pairs of claims by different sources that are about the same thing and oppose each other."""
     pairs: list[tuple[int, int]] = []
     # Claims without a source, or by an unresolved pronoun (which may be either speaker), are never linked.
-    speakers = [_Speaker.of(c.attributed_to) if c.attributed_to else None for c in claims]
+    speakers = [_Speaker.of(c.attributed_to) if c.attributed_to is not None else None for c in claims]
     contrast = [_contrasts(c) for c in claims]
     for i, a in enumerate(claims):
         sa = speakers[i]
