@@ -195,3 +195,13 @@ def test_ner_eval_on_shared_data(shared_data: Path) -> None:
         assert 0.0 <= out[f"{system}_strict_f1"] <= 1.0
         assert out[f"{system}_gold_named"] > 0
     assert out["voa_words_per_s"] > 0
+
+
+def test_model_layers_use_numpy_blas(nlp) -> None:  # type: ignore[no-untyped-def]
+    # The layers compute with numpy's BLAS, not thinc's bundled BLIS (its generic kernel is 3x slower
+    # here), and the ops chosen while loading do not leak to the models loaded after.
+    from thinc.api import get_current_ops
+
+    for name in ("tok2vec", "parser", "ner"):
+        assert all(node.ops.name == "numpy" and not node.ops.use_blis for node in nlp.get_pipe(name).model.walk())
+    assert getattr(get_current_ops(), "use_blis", True)

