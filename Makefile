@@ -17,13 +17,18 @@ $(STAMP): requirements.lock requirements-model.txt pyproject.toml web/package-lo
 
 install: $(STAMP)
 
+# The tests also run the optional Ray engine against the local one.
+$(VENV)/.installed-ray: $(STAMP) requirements-ray.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-ray.lock
+	touch $@
+
 run: install
 	rm -f examples.duckdb
 	$(BIN)/tidings run examples --db examples.duckdb
 	$(BIN)/tidings info --db examples.duckdb
 	$(BIN)/tidings export --db examples.duckdb --what events --format jsonl --out examples-events.jsonl
 
-test: install
+test: install $(VENV)/.installed-ray
 	scripts/ensure-chromium.sh
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/python -m pytest -q -p no:cacheprovider
