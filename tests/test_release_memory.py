@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tidings import memory
 from tidings.engines import local
 
 
@@ -13,7 +14,7 @@ def _rss_mb() -> float:
         return int(fh.read().split()[1]) * 4096 / 2**20
 
 
-@pytest.mark.skipif(local._TRIM is None, reason="needs glibc's malloc_trim")
+@pytest.mark.skipif(memory._TRIM is None, reason="needs glibc's malloc_trim")
 def test_freed_heap_goes_back_to_the_system() -> None:
     # 100 KB blocks come from the heap (under glibc's 128 KB mmap threshold); the last one pins the heap's
     # top, so freeing the others cannot shrink it by itself.
@@ -21,7 +22,7 @@ def test_freed_heap_goes_back_to_the_system() -> None:
     keep = blocks[-1]
     del blocks
     before = _rss_mb()
-    local.release_memory()
+    memory.release_memory()
     after = _rss_mb()
     assert keep is not None
     assert before - after > 100, (before, after)

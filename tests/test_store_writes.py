@@ -54,6 +54,9 @@ def test_version_2_database_migrates_with_its_rows(tmp_path: Path) -> None:
     con.execute("INSERT INTO reports VALUES ('r-a', 'a', 'Shelling.', 0, 9, 'Battles', 'Armed clash', '{}')")
     con.execute("INSERT INTO doc_claims VALUES ('c-a', 'a', 'It was hit.', 0, 11, 'army', 'said', 'asserts', "
                 "'r-a', NULL)")
+    con.execute("INSERT INTO documents (doc_id, source, text, status) VALUES ('a', 'a.html', 'Shelling.', 'ok')")
+    con.execute("INSERT INTO document_sources VALUES ('a', 'a.html', 'r0')")
+    con.execute("INSERT INTO events (event_id, event_type) VALUES ('e-a', 'Battles')")
     con.close()
     with Store.open(path) as store:
         assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
@@ -64,9 +67,20 @@ def test_version_2_database_migrates_with_its_rows(tmp_path: Path) -> None:
         assert not {t for t in tables if t.endswith("_v2")}
         assert not store.con.execute("SELECT index_name FROM duckdb_indexes() "
                                      "WHERE index_name = 'documents_text_hash'").fetchall()
-        keys = store.con.execute("SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
-                                 "AND table_name IN ('mentions', 'reports', 'doc_claims')").fetchall()
-        assert keys == []
+        assert not {t for t in tables if t.endswith("_v4")}
+        assert store.rows("SELECT doc_id, source, status FROM documents") == [
+            {"doc_id": "a", "source": "a.html", "status": "ok"}]
+        assert store.rows("SELECT source FROM document_sources") == [{"source": "a.html"}]
+        assert store.rows("SELECT event_id FROM events") == [{"event_id": "e-a"}]
+        # Only the small tables keep a key: DuckDB holds every key index in memory.
+        keys = {r[0] for r in store.con.execute(
+            "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'").fetchall()}
+        assert keys == {"meta", "runs"}
+        assert not store.con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()
+        # Offered again after the migration, the document adds only its new source.
+        assert store.write_documents([_doc("a", "a.html"), _doc("a", "b.html")], "r1") == 0
+        assert store.rows("SELECT source FROM document_sources ORDER BY source") == [
+            {"source": "a.html"}, {"source": "b.html"}]
 
 
 def test_streaming_settings_are_set_back(tmp_path: Path) -> None:
@@ -110,3 +124,31 @@ def test_the_memory_limit_grows_with_the_documents_stored(tmp_path: Path, monkey
         assert limit(store) == 259
     monkeypatch.setenv("TIDINGS_DB_MEMORY", "100MB")
     assert db.memory_limit("100MB", 10**6) == "100MB"  # a limit the user set is kept as it is
+
+
+def test_reconnect_hands_back_the_connection_and_keeps_the_data(tmp_path: Path, monkeypatch) -> None:
+    """The cross-document stages start on a new connection (closing the old one is what hands DuckDB's cache
+    and allocator back): the data is all there, the memory limit and allocator settings are set again."""
+    from tidings.store import db
+
+    monkeypatch.delenv("TIDINGS_DB_MEMORY", raising=False)
+    monkeypatch.setattr(db, "INDEX_BYTES_PER_DOC", 2**20)
+
+    def limit(store: Store) -> float:
+        setting = store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        return round(float(setting.removesuffix(" MiB")) * 2**20 / 10**6)
+
+    with Store.open(tmp_path / "t.duckdb") as store:
+        store.write_documents([_doc(f"d{i}", f"s{i}") for i in range(3)], "run")
+        old = store.con
+        store.reconnect()
+        assert store.con is not old
+        assert _counts(store) == (3, 6, 3, 3, 3)
+        assert limit(store) == 259
+        flush = store.con.execute("SELECT current_setting('allocator_flush_threshold')").fetchone()[0]
+        assert flush.startswith(("15.2", "16")), flush  # 16 MB, however DuckDB prints it
+        try:
+            old.execute("SELECT 1")
+            raise AssertionError("the old connection is still open")
+        except duckdb.ConnectionException:
+            pass

@@ -118,6 +118,10 @@ def rebuild_derived(store: Store, ctx: Context, force: bool = False) -> dict[str
     # Copies commit a chunk at a time (their index never gets ahead of the documents); the rest is rebuilt
     # in one transaction, and the store is marked up to date only when everything has run.
     seconds: dict[str, float] = {}
+    # A fresh connection first: what the stream of writes left in DuckDB's cache and allocator goes back.
+    # (These stages keep the full DB_MEMORY_LIMIT: their one transaction holds the undo of updating every
+    # mention, and at 100,000 pages a 150 MB limit ran out.)
+    store.reconnect()
     started = time.perf_counter()
     results: dict[str, object] = {"copies": update_copies(store), "seconds": seconds}
     seconds["copies"] = time.perf_counter() - started

@@ -5,7 +5,7 @@ Each shard becomes one Parquet file of processed documents in `<db>.shards/`. Wo
 bytes through Ray's object store and this process writes them (temporary name, then rename, then a
 manifest line), so a cluster needs no shared filesystem and a file that exists is always complete. The
 files are loaded into the store in input order, as soon as every earlier shard is in, through
-`Store.write_documents` (doc_id is the primary key, so loading twice changes nothing); the cross-document
+`Store.write_documents` (which writes only documents not stored yet, so loading twice changes nothing); the cross-document
 stages run at the end. A run killed at any point resumes with the same command: finished shards are not
 redone and loaded shards are not reloaded.
 
@@ -29,9 +29,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tidings.engines.local import RunCounts, chunks, default_workers, release_memory
+from tidings.engines.local import RunCounts, chunks, default_workers
 from tidings.engines.shards import Shard, auto_shard_bytes, plan, read_shard
 from tidings.errors import UsageError
+from tidings.memory import release_memory
 from tidings.pipeline import Context, process_pages
 from tidings.records import Claim, Document, Mention, Report, Segment
 from tidings.store.db import Store

@@ -4,6 +4,7 @@ a re-run fills the gap without duplicating anything."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from tidings.errors import DatabaseError
+from tidings.memory import release_memory
 from tidings.records import Document
 from tidings.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -29,6 +31,10 @@ DB_MEMORY_LIMIT = os.environ.get("TIDINGS_DB_MEMORY", "256MB")
 # Measured appending 100,000 analysed VOA documents: 339 MB RSS at 64 MB against 554 MB at 256 MB, in
 # the same time.
 WRITE_MEMORY_LIMIT = os.environ.get("TIDINGS_DB_MEMORY", "64MB")
+# DuckDB's allocator keeps freed memory until a task's peak passes a threshold (128 MB by default) and
+# purges only when asked: with a 16 MB threshold and its background thread purging, the cross-document
+# stages of 10,000 pages peaked ... MB lower.
+ALLOCATOR_SETTINGS = {"allocator_flush_threshold": "16MB", "allocator_background_threads": "true"}
 # The keys of documents and their sources (ART indexes) stay in DuckDB's cache and cannot be evicted: with
 # random 64-hex ids and the text_hash index (dropped in schema 4) they took 26 MB at 50,000 documents, and a
 # fixed 64 MB limit failed ("failed to pin block", a fatal error) at 57,000 documents. Without that index
@@ -63,6 +69,32 @@ def _utc(published: str | None) -> datetime | None:
     return value
 
 
+def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A connection with tidings' settings, or a DatabaseError that says what to do."""
+    try:
+        con = duckdb.connect(path, read_only=read_only)
+    except duckdb.IOException as exc:
+        message = str(exc)
+        if "lock" in message.lower():
+            pid = _LOCK_PID.search(message)
+            holder = f" (PID {pid.group(1)})" if pid else ""
+            raise DatabaseError(
+                f"database {path} is in use by another process{holder}: wait for it to finish, "
+                "or use another --db") from None
+        raise DatabaseError(f"cannot open database {path}: {message.splitlines()[0]}") from None
+    except duckdb.Error as exc:
+        raise DatabaseError(f"{path} is not a usable tidings database: {str(exc).splitlines()[0]}") from None
+    try:
+        con.execute(f"SET memory_limit = '{DB_MEMORY_LIMIT}'")
+    except duckdb.Error as exc:
+        con.close()
+        raise DatabaseError(f"TIDINGS_DB_MEMORY={DB_MEMORY_LIMIT!r} is not a memory size DuckDB accepts: "
+                            f"{str(exc).splitlines()[0]}") from None
+    for name, value in ALLOCATOR_SETTINGS.items():
+        con.execute(f"SET {name} = '{value}'")
+    return con
+
+
 class Store:
     def __init__(self, con: duckdb.DuckDBPyConnection, path: str, read_only: bool) -> None:
         self.con = con
@@ -80,25 +112,7 @@ class Store:
             raise DatabaseError(f"no database at {path}: create it with `tidings run INPUTS --db {path}`")
         if not read_only and Path(path).parent and not Path(path).parent.exists():
             raise DatabaseError(f"folder {Path(path).parent} does not exist: create it or choose another --db")
-        try:
-            con = duckdb.connect(path, read_only=read_only)
-        except duckdb.IOException as exc:
-            message = str(exc)
-            if "lock" in message.lower():
-                pid = _LOCK_PID.search(message)
-                holder = f" (PID {pid.group(1)})" if pid else ""
-                raise DatabaseError(
-                    f"database {path} is in use by another process{holder}: wait for it to finish, "
-                    "or use another --db") from None
-            raise DatabaseError(f"cannot open database {path}: {message.splitlines()[0]}") from None
-        except duckdb.Error as exc:
-            raise DatabaseError(f"{path} is not a usable tidings database: {str(exc).splitlines()[0]}") from None
-        try:
-            con.execute(f"SET memory_limit = '{DB_MEMORY_LIMIT}'")
-        except duckdb.Error as exc:
-            con.close()
-            raise DatabaseError(f"TIDINGS_DB_MEMORY={DB_MEMORY_LIMIT!r} is not a memory size DuckDB accepts: "
-                                f"{str(exc).splitlines()[0]}") from None
+        con = _connect(path, read_only)
         store = cls(con, path, read_only)
         store._check_or_migrate()
         store._limit = DB_MEMORY_LIMIT  # set above, where a bad TIDINGS_DB_MEMORY gets its error
@@ -169,12 +183,16 @@ class Store:
         """DuckDB set for the engines' stream of small batch appends, then set back: a small cache
         (WRITE_MEMORY_LIMIT, growing with the documents stored), one thread and checkpoints every
         STREAM_CHECKPOINT of log (see there)."""
-        settings = {"threads": "1", "checkpoint_threshold": STREAM_CHECKPOINT}
+        with self._settings({"threads": "1", "checkpoint_threshold": STREAM_CHECKPOINT}, WRITE_MEMORY_LIMIT):
+            yield
+
+    @contextmanager
+    def _settings(self, settings: dict[str, str], limit_base: str) -> Iterator[None]:
         before = {name: self.con.execute(f"SELECT current_setting('{name}')").fetchone()[0] for name in settings}
         try:
             for name, value in settings.items():
                 self.con.execute(f"SET {name} = '{value}'")
-            self._limit_base = WRITE_MEMORY_LIMIT
+            self._limit_base = limit_base
             self._fit_memory()
             yield
         finally:
@@ -182,6 +200,16 @@ class Store:
                 self.con.execute(f"SET {name} = '{value}'")
             self._limit_base = DB_MEMORY_LIMIT
             self._fit_memory()
+
+    def reconnect(self) -> None:
+        """Close the connection and open a new one on the same file. DuckDB keeps blocks it read or wrote in
+        its cache and its allocator keeps freed memory: closing is what gives all of it back."""
+        self.con.close()
+        gc.collect()
+        release_memory()
+        self.con = _connect(self.path, self.read_only)
+        self._limit = DB_MEMORY_LIMIT
+        self._fit_memory()
 
     # --- meta --------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -234,26 +262,37 @@ class Store:
                        "end": c.end, "attributed_to": c.attributed_to, "cue": c.cue, "stance": c.stance,
                        "report_id": c.report_id, "about": c.about} for d in docs for c in d.claims]
         source_rows = [{"doc_id": d.doc_id, "source": d.source, "run_id": run_id} for d in docs]
-        source_rows += [{"doc_id": i, "source": s, "run_id": run_id} for i, s in sources]
+        seen_again = [{"doc_id": i, "source": s, "run_id": run_id} for i, s in sources]
         with self.transaction():
             self._insert("documents", doc_rows)
-            self._insert("mentions", mention_rows, keyed=False)
-            self._insert("reports", report_rows, keyed=False)
-            self._insert("doc_claims", claim_rows, keyed=False)
-            self._insert("document_sources", source_rows)
+            self._insert("mentions", mention_rows)
+            self._insert("reports", report_rows)
+            self._insert("doc_claims", claim_rows)
+            self._insert("document_sources", source_rows)  # a new document has no source stored yet
+            self._add_sources(seen_again)
             if doc_rows:
                 self.set_meta("derived_stale", "1")
         self._documents += len(doc_rows)
         self._fit_memory()
         return len(doc_rows)
 
-    def _insert(self, table: str, rows: list[dict[str, Any]], keyed: bool = True) -> None:
-        """Append rows; a table with a key ignores rows already there."""
+    def _insert(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Append rows (no table has a key: the callers write each row once)."""
         if not rows:
             return
         batch = pa.Table.from_pylist(rows)  # noqa: F841 - read by DuckDB's replacement scan below
         columns = ", ".join(f'"{c}"' for c in rows[0])
-        self.con.execute(f"INSERT {'OR IGNORE ' if keyed else ''}INTO {table} ({columns}) SELECT {columns} FROM batch")
+        self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM batch")
+
+    def _add_sources(self, rows: list[dict[str, Any]]) -> None:
+        """Add the places stored documents were seen at again, each (document, place) once."""
+        if not rows:
+            return
+        batch = pa.Table.from_pylist(rows)  # noqa: F841
+        self.con.execute(
+            "INSERT INTO document_sources SELECT doc_id, source, min(run_id) FROM batch b WHERE NOT EXISTS ("
+            "SELECT 1 FROM document_sources s WHERE s.doc_id = b.doc_id AND s.source = b.source) "
+            "GROUP BY doc_id, source")
 
     def start_run(self, run_id: str, inputs: list[str]) -> None:
         with self.transaction():
