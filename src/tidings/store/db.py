@@ -32,14 +32,13 @@ DB_MEMORY_LIMIT = os.environ.get("TIDINGS_DB_MEMORY", "256MB")
 # the same time.
 WRITE_MEMORY_LIMIT = os.environ.get("TIDINGS_DB_MEMORY", "64MB")
 # DuckDB's allocator keeps freed memory until a task's peak passes a threshold (128 MB by default) and
-# purges only when asked: with a 16 MB threshold and its background thread purging, the cross-document
-# stages of 10,000 pages peaked ... MB lower.
+# purges only when asked: with a 16 MB threshold and its background thread purging, the entity and incident
+# stages of a 10,000-page store ended at 339 MB PSS instead of 408 (one measurement each).
 ALLOCATOR_SETTINGS = {"allocator_flush_threshold": "16MB", "allocator_background_threads": "true"}
-# The keys of documents and their sources (ART indexes) stay in DuckDB's cache and cannot be evicted: with
-# random 64-hex ids and the text_hash index (dropped in schema 4) they took 26 MB at 50,000 documents, and a
-# fixed 64 MB limit failed ("failed to pin block", a fatal error) at 57,000 documents. Without that index
-# they take 0.44 KB a document. Unless TIDINGS_DB_MEMORY is set, both limits grow by INDEX_BYTES_PER_DOC
-# (about twice that) for each stored document.
+# Up to schema 4 the keys of documents and their sources (ART indexes) stayed in DuckDB's cache and could
+# not be evicted (0.44 KB a document), and a fixed 64 MB limit failed ("failed to pin block", a fatal error)
+# at 57,000 documents; so, unless TIDINGS_DB_MEMORY is set, both limits grow by INDEX_BYTES_PER_DOC for each
+# stored document. Schema 5 has no such keys; the growth stays as headroom until measured without it.
 INDEX_BYTES_PER_DOC = 1024
 
 
@@ -183,16 +182,12 @@ class Store:
         """DuckDB set for the engines' stream of small batch appends, then set back: a small cache
         (WRITE_MEMORY_LIMIT, growing with the documents stored), one thread and checkpoints every
         STREAM_CHECKPOINT of log (see there)."""
-        with self._settings({"threads": "1", "checkpoint_threshold": STREAM_CHECKPOINT}, WRITE_MEMORY_LIMIT):
-            yield
-
-    @contextmanager
-    def _settings(self, settings: dict[str, str], limit_base: str) -> Iterator[None]:
+        settings = {"threads": "1", "checkpoint_threshold": STREAM_CHECKPOINT}
         before = {name: self.con.execute(f"SELECT current_setting('{name}')").fetchone()[0] for name in settings}
         try:
             for name, value in settings.items():
                 self.con.execute(f"SET {name} = '{value}'")
-            self._limit_base = limit_base
+            self._limit_base = WRITE_MEMORY_LIMIT
             self._fit_memory()
             yield
         finally:
