@@ -119,8 +119,8 @@ def rebuild_derived(store: Store, ctx: Context, force: bool = False) -> dict[str
     # in one transaction, and the store is marked up to date only when everything has run.
     seconds: dict[str, float] = {}
     # A fresh connection first: what the stream of writes left in DuckDB's cache and allocator goes back.
-    # (These stages keep the full DB_MEMORY_LIMIT: their one transaction holds the undo of updating every
-    # mention, and at 100,000 pages a 150 MB limit ran out.)
+    # (These stages keep the full DB_MEMORY_LIMIT: at 100,000 pages a 150 MB limit ran out, "failed to pin
+    # block", in the claims stage; their one transaction holds, probably, the undo of every mention updated.)
     store.reconnect()
     started = time.perf_counter()
     results: dict[str, object] = {"copies": update_copies(store), "seconds": seconds}
