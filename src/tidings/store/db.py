@@ -272,7 +272,7 @@ class Store:
         return len(doc_rows)
 
     def _insert(self, table: str, rows: list[dict[str, Any]]) -> None:
-        """Append rows (no table has a key: the callers write each row once)."""
+        """Append rows (the tables written here have no key: `write_documents` writes each row once)."""
         if not rows:
             return
         batch = pa.Table.from_pylist(rows)  # noqa: F841 - read by DuckDB's replacement scan below
