@@ -15,6 +15,7 @@ import pytest
 from tidings import bench
 from tidings.clean import copies
 from tidings.sources import iter_pages
+from tidings.store.db import Store
 
 STORIES = [
     {"id": "s1", "title": "Shelling hits border town", "published": "2024-02-10T09:00:00Z",
@@ -115,6 +116,16 @@ def test_measure_runs_a_configuration_in_a_subprocess(stories: Path, tmp_path: P
     assert result.cpu_s > 0.2 and result.cpu_ms_per_page == pytest.approx(1000 * result.cpu_s / 2)
     assert 30 < result.peak_pss_mb < 2048 and result.peak_rss_mb >= result.peak_pss_mb
     assert not list(tmp_path.glob("bench-*.duckdb*"))  # the temporary database is gone
+
+
+def test_keep_moves_the_database_out(stories: Path, tmp_path: Path) -> None:
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    cfg = bench.Config("tiny", [str(stories)], "local1", analyse=False, workdir=str(tmp_path), keep=str(kept))
+    assert bench.measure(cfg, timeout=300).error is None
+    assert not list(tmp_path.glob("bench-*.duckdb*"))
+    with Store.open(kept / "tiny-local1.duckdb", read_only=True) as store:
+        assert store.con.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
 
 
 def test_trafilatura_alone_on_the_same_pages(tmp_path: Path) -> None:

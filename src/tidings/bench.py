@@ -293,6 +293,7 @@ class Config:
     engine: str  # local1 | local2 | ray | trafilatura
     analyse: bool = True
     workdir: str = ""
+    keep: str = ""  # a folder to move the database into when done (deleted otherwise)
 
     @property
     def name(self) -> str:
@@ -375,9 +376,13 @@ def child(cfg: Config) -> dict[str, Any]:
         out["db_mb"] = _size(Path(db)) / 2**20  # storage: the database (raw pages kept, zlib) ...
         out["shards_mb"] = _size(Path(db + ".shards")) / 2**20  # ... and the Ray engine's Parquet parts
     finally:
+        kept = Path(cfg.keep, f"{cfg.corpus}-{cfg.engine}.duckdb") if cfg.keep else None
         for path in (db, db + ".wal"):
             if os.path.exists(path):
-                os.remove(path)
+                if kept:  # so the cross-document stages of a big store can be measured again in minutes
+                    shutil.move(path, str(kept) + path.removeprefix(db))
+                else:
+                    os.remove(path)
         shutil.rmtree(db + ".shards", ignore_errors=True)
     maxrss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                  resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
@@ -536,7 +541,7 @@ def analysis_available() -> bool:
 
 def bench(corpus: list[str], workers: int = 0, analyse: bool = True, replicate: int = 0, *, quick: bool = False,
           engines: list[str] | None = None, sizes: list[int] | None = None, json_out: str | None = None,
-          timeout: float | None = None, only: list[str] | None = None) -> list[Result]:
+          timeout: float | None = None, only: list[str] | None = None, keep: str | None = None) -> list[Result]:
     if engines is None:
         engines = ["local2", "trafilatura"] if quick else list(ENGINES)
         if workers:
@@ -553,6 +558,10 @@ def bench(corpus: list[str], workers: int = 0, analyse: bool = True, replicate: 
     results: list[Result] = []
     try:
         configs = plan_configs(corpus, engines=engines, sizes=sizes, analyse=analyse, workdir=workdir, only=only)
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            for cfg in configs:
+                cfg.keep = str(Path(keep).resolve())
         cores = len(os.sched_getaffinity(0))
         print(f"tidings bench: {len(configs)} configurations, {cores} cores, load average "
               f"{os.getloadavg()[0]:.2f}, analysis {'on' if analyse else 'off'}", flush=True)
@@ -583,6 +592,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--timeout", type=float, help="seconds allowed per configuration")
     parser.add_argument("--only", help="comma-separated corpus labels to run (e.g. voa-100000-jsonl,aeb-181)")
+    parser.add_argument("--keep", metavar="DIR", help="keep each configuration's database in DIR, named "
+                                                      "CORPUS-ENGINE.duckdb (default: deleted)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -591,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
     bench(args.corpus, analyse=not args.no_analyse, quick=args.quick,
           engines=args.engines.split(",") if args.engines else None,
           sizes=[int(n) for n in args.sizes.split(",") if n] if args.sizes is not None else None,
-          json_out=args.json, timeout=args.timeout, only=args.only.split(",") if args.only else None)
+          json_out=args.json, timeout=args.timeout, only=args.only.split(",") if args.only else None, keep=args.keep)
     return 0
 
 

@@ -35,18 +35,21 @@ WRITE_MEMORY_LIMIT = os.environ.get("TIDINGS_DB_MEMORY", "64MB")
 # purges only when asked: with a 16 MB threshold and its background thread purging, the entity and incident
 # stages of a 10,000-page store ended at 339 MB PSS instead of 408 (one measurement each).
 ALLOCATOR_SETTINGS = {"allocator_flush_threshold": "16MB", "allocator_background_threads": "true"}
-# Up to schema 4 the keys of documents and their sources (ART indexes) stayed in DuckDB's cache and could
-# not be evicted (0.44 KB a document), and a fixed 64 MB limit failed ("failed to pin block", a fatal error)
-# at 57,000 documents; so, unless TIDINGS_DB_MEMORY is set, both limits grow by INDEX_BYTES_PER_DOC for each
-# stored document. Schema 5 has no such keys; the growth stays as headroom until measured without it.
-INDEX_BYTES_PER_DOC = 1024
+# The cross-document stages' limit grows by CROSS_BYTES_PER_DOC for each stored document (unless
+# TIDINGS_DB_MEMORY is set): on a replayed 100,000-page store a 150 MB cache failed ("failed to pin block", a
+# fatal error) in the claims stage. The write cache is fixed: up to schema 4 the key indexes of documents and
+# their sources could not be evicted and a fixed 64 MB failed at 57,000 documents; schema 5 has no such keys,
+# and 100,000 replayed documents were written at a fixed 64 MB with RSS flat at 327-341 MB (growing: 323-406).
+CROSS_BYTES_PER_DOC = 1024
 
 
 def memory_limit(base: str, documents: int) -> str:
-    """`base` ("64MB") plus room for the keys of `documents` documents, or TIDINGS_DB_MEMORY as given."""
+    """`base` ("256MB") plus CROSS_BYTES_PER_DOC for each of `documents`, or TIDINGS_DB_MEMORY as given."""
     if "TIDINGS_DB_MEMORY" in os.environ:
         return base
-    return f"{int(base.removesuffix('MB')) + documents * INDEX_BYTES_PER_DOC // 2**20}MB"
+    return f"{int(base.removesuffix('MB')) + documents * CROSS_BYTES_PER_DOC // 2**20}MB"
+
+
 
 
 # DuckDB checkpoints (writes the log into the database file) when the log passes this size. At the default
@@ -100,7 +103,7 @@ class Store:
         self.path = path
         self.read_only = read_only
         self._documents = 0  # documents stored, kept up to date by write_documents
-        self._limit_base = DB_MEMORY_LIMIT
+        self._streaming = False  # inside streaming_writes
         self._limit = ""  # the memory limit last set
 
     # --- opening -----------------------------------------------------------------------------
@@ -120,8 +123,9 @@ class Store:
         return store
 
     def _fit_memory(self) -> None:
-        """Set DuckDB's memory limit for the current base and the documents stored (see INDEX_BYTES_PER_DOC)."""
-        limit = memory_limit(self._limit_base, self._documents)
+        """Set DuckDB's memory limit: WRITE_MEMORY_LIMIT while streaming writes, else DB_MEMORY_LIMIT grown for
+        the documents stored (see CROSS_BYTES_PER_DOC)."""
+        limit = WRITE_MEMORY_LIMIT if self._streaming else memory_limit(DB_MEMORY_LIMIT, self._documents)
         if limit != self._limit:
             self.con.execute(f"SET memory_limit = '{limit}'")
             self._limit = limit
@@ -180,20 +184,20 @@ class Store:
     @contextmanager
     def streaming_writes(self) -> Iterator[None]:
         """DuckDB set for the engines' stream of small batch appends, then set back: a small cache
-        (WRITE_MEMORY_LIMIT, growing with the documents stored), one thread and checkpoints every
+        (WRITE_MEMORY_LIMIT, fixed), one thread and checkpoints every
         STREAM_CHECKPOINT of log (see there)."""
         settings = {"threads": "1", "checkpoint_threshold": STREAM_CHECKPOINT}
         before = {name: self.con.execute(f"SELECT current_setting('{name}')").fetchone()[0] for name in settings}
         try:
             for name, value in settings.items():
                 self.con.execute(f"SET {name} = '{value}'")
-            self._limit_base = WRITE_MEMORY_LIMIT
+            self._streaming = True
             self._fit_memory()
             yield
         finally:
             for name, value in before.items():
                 self.con.execute(f"SET {name} = '{value}'")
-            self._limit_base = DB_MEMORY_LIMIT
+            self._streaming = False
             self._fit_memory()
 
     def reconnect(self) -> None:
