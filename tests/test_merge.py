@@ -146,6 +146,38 @@ def test_blocking_finds_every_linked_pair(monkeypatch: pytest.MonkeyPatch) -> No
     assert brute and brute <= pairs
 
 
+def test_pairs_found_a_window_and_a_chunk_at_a_time_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Placed, dated reports are looked up PAIR_WINDOW at a time, in an index of only the days they can reach,
+    and the pairs found are handed on PAIR_CHUNK at a time: windows of 7 reports and chunks of 50 pairs cut
+    through every run of linked reports, and still give every pair, and the incidents, of one window."""
+    import datetime as dt
+
+    import tidings.merge as merge
+
+    rng = random.Random(13)
+    places = [KHARKIV, PISOCHYN, ODESA, {**ODESA, "name": "Izmail", "latitude": 45.35, "longitude": 28.84}]
+    reps = []
+    for i in range(600):  # over a year, every time and place precision; months are stored as their first day
+        precision = rng.choice([1, 1, 2, 3])
+        day = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(365))
+        reps.append(report(f"r{i:04d}", f"d{rng.randrange(200)}", precision=precision, geo=rng.choice([1, 2, 3]),
+                           day=(day.replace(day=1) if precision == 3 else day).isoformat(),
+                           place=rng.choice(places) if rng.random() < 0.9 else None,
+                           etype=rng.choice(["Battles", "Explosions/Remote violence"]), start=rng.randrange(5000)))
+    monkeypatch.setattr(merge, "CLASS_PAIRS_FROM", 10**9)  # alike reports are paired through their first
+    monkeypatch.setattr(merge, "PAIR_WINDOW", 10**9)
+    monkeypatch.setattr(merge, "PAIR_CHUNK", 10**9)
+    whole = candidate_pairs(reps)
+    incidents = ids(cluster(reps))
+    monkeypatch.setattr(merge, "PAIR_WINDOW", 7)
+    monkeypatch.setattr(merge, "PAIR_CHUNK", 50)
+    assert len(list(merge.pair_chunks(reps))) > 100
+    assert candidate_pairs(reps) == whole
+    assert ids(cluster(reps)) == incidents and len(incidents) < len(reps) - 100
+    brute = {(i, j) for i in range(len(reps)) for j in range(i + 1, len(reps)) if same_incident(reps[i], reps[j])}
+    assert len(brute) > 500 and brute <= whole
+
+
 def test_clustering_is_deterministic_whatever_the_input_order() -> None:
     reps = _random_reports(400, seed=3)
     first = ids(cluster(reps))

@@ -7,11 +7,13 @@ same store always gives the same entities and events, and new documents only add
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,6 +23,7 @@ import pyarrow as pa
 
 from tidings.events.claims import ClaimSpan, contradictions
 from tidings.events.notes import acled_notes, disorder_type
+from tidings.memory import release_memory
 from tidings.pipeline import Context
 from tidings.records import content_id
 from tidings.resolve.actors import ActorRegistry
@@ -345,10 +348,18 @@ def candidate_pairs(cands: list[Candidate], rules: Rules = LEDGER) -> set[tuple[
 
 
 def pair_codes(cands: list[Candidate], rules: Rules = LEDGER) -> np.ndarray:
-    """Index pairs worth comparing, as sorted codes i * len(cands) + j with i < j (an int per pair, not a tuple
-    of two: at 100,000 pages there are millions). Blocking keeps this near-linear: reports are compared only within their
-    story, or (placed and dated) with reports of the same type whose date and place windows reach them.
-    A pair may link within the wider of its two windows in days and in km (as `dates_overlap` and
+    """Index pairs worth comparing, as sorted codes i * len(cands) + j with i < j: see `pair_chunks`."""
+    chunks = list(pair_chunks(cands, rules))
+    return np.unique(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.int64)
+
+
+def pair_chunks(cands: list[Candidate], rules: Rules = LEDGER) -> Iterator[np.ndarray]:
+    """Index pairs worth comparing, as codes i * len(cands) + j with i < j (an int per pair, not a tuple of two:
+    at 100,000 pages there are millions), in sorted chunks of unique codes (a pair may be in two chunks): all
+    the pairs as found, from both ends, took 500 MB at 100,000 pages before they were made unique.
+
+    Blocking keeps this near-linear: reports are compared only within their story, or (placed and dated)
+    with reports of the same type whose date and place windows reach them. A pair may link within the wider of its two windows in days and in km (as `dates_overlap` and
     `places_near` read them). Each report looks around itself with its own window: that finds every pair
     where its window is the wider in both. Where neither report's window is the wider in both (a day-precise
     region against a month-precise town), the report also looks into that window class with the joint
@@ -357,58 +368,107 @@ def pair_codes(cands: list[Candidate], rules: Rules = LEDGER) -> np.ndarray:
     Reports that agree on all `conflicts` and `affinity` read across stories (one signature, one sub-type,
     placed and dated) are interchangeable to every other report. Where more than CLASS_PAIRS_FROM of them
     agree (one explicitly dated strike told alike by several outlets, or by hundreds of copies), their pairs
-    would grow by the square of their number: only the first is compared with the others in time and place, and the rest
-    are paired with it (and within their stories). They still become one incident unless other reports
-    already joined to them conflict."""
-    index: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    classes: set[tuple[int, float]] = set()
+    would grow by the square of their number: only the first is compared with the others in time and place,
+    and the rest are paired with it (and within their stories). They still become one incident unless other reports
+    already joined to them conflict.
+
+    Placed and dated reports are looked up PAIR_WINDOW at a time in date order, in an index of only the
+    reports whose days they can reach (WINDOW_REACH): the same pairs, with an index of a few months of news
+    instead of the whole store (47 MB less at 100,000 pages spread over nine years)."""
     followers = _followers(cands)
     n = len(cands)
-    # Codes as found (a pair may be found from both ends): a flat array, 8 bytes each, made unique at the end.
+    # Codes as found (a pair may be found from both ends): a flat array, 8 bytes each, handed on as a sorted
+    # unique chunk when it holds PAIR_CHUNK.
     pairs = array("q", (first * n + i for i, first in followers.items()))
-    for i, c in enumerate(cands):
-        for tk in _type_keys(c, rules):
-            index[("story", c.group, tk, c.story)].append(i)
-            if rules.missing_is_neutral:
-                index[("any", c.group, tk)].append(i)
-            if c.day is None or c.lat is None or c.lon is None or i in followers:
-                continue
-            cls = _window(c)
-            classes.add(cls)
-            for grid in GRIDS:
-                for cell in _cells(c, grid):
-                    index[("grid", c.group, tk, None, grid, *cell)].append(i)
-                    index[("grid", c.group, tk, cls, grid, *cell)].append(i)
-            if c.admin1:
-                index[("adm", c.group, tk, c.iso, c.admin1, c.day.toordinal() // 7)].append(i)
 
     def add(i: int, block: list[int] | None) -> None:
         if block:
             pairs.extend(i * n + j if i < j else j * n + i for j in block if j != i)
 
-    for key, block in index.items():
-        if key[0] in ("story", "any"):
-            for i in block:
-                add(i, block)
+    def chunk() -> np.ndarray:
+        found = np.frombuffer(pairs, dtype=np.int64)
+        unique = np.unique(found)
+        del found  # the view pins the array's buffer
+        del pairs[:]
+        return unique
+
+    blocks: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     for i, c in enumerate(cands):
-        if c.day is None or c.lat is None or c.lon is None or i in followers:
-            continue
-        own = _window(c)
-        lookups: list[tuple[tuple[int, float] | None, int, float]] = [(None, *own)]
-        lookups += [(cls, max(own[0], cls[0]), max(own[1], cls[1])) for cls in classes
-                    if (cls[0] > own[0] and cls[1] < own[1]) or (cls[0] < own[0] and cls[1] > own[1])]
         for tk in _type_keys(c, rules):
-            for cls, slack, radius in lookups:
-                grid = _grid(slack, radius)
-                for cell in _cells(c, grid, slack, radius):
-                    add(i, index.get(("grid", c.group, tk, cls, grid, *cell)))
-            if (c.geo_precision or 3) == 3 and c.admin1:
-                # A region-level report matches anything in its region, however far (see `places_near`).
-                d = c.day.toordinal()
-                for w in range((d - MAX_SLACK) // 7, (d + MAX_SLACK) // 7 + 1):
-                    add(i, index.get(("adm", c.group, tk, c.iso, c.admin1, w)))
-    del index
-    return np.unique(np.frombuffer(pairs, dtype=np.int64))
+            blocks[("story", c.group, tk, c.story)].append(i)
+            if rules.missing_is_neutral:
+                blocks[("any", c.group, tk)].append(i)
+    for block in blocks.values():
+        for i in block:
+            add(i, block)
+        if len(pairs) >= PAIR_CHUNK:
+            yield chunk()
+    del blocks
+    located = sorted((i for i, c in enumerate(cands) if c.day is not None and c.lat is not None
+                      and c.lon is not None and i not in followers), key=lambda i: _day(cands[i]))
+    days = [_day(cands[i]) for i in located]
+    classes = {_window(cands[i]) for i in located}
+    for lo in range(0, len(located), PAIR_WINDOW):
+        hi = min(lo + PAIR_WINDOW, len(located))
+        first = bisect_left(days, days[lo] - WINDOW_REACH)
+        last = bisect_right(days, days[hi - 1] + WINDOW_REACH)
+        index = _grid_index(cands, located[first:last], rules)
+        for i in located[lo:hi]:
+            _look_up(cands, i, index, classes, rules, add)
+            if len(pairs) >= PAIR_CHUNK:
+                yield chunk()
+        del index
+    if pairs:
+        yield chunk()
+
+
+PAIR_CHUNK = 1 << 20  # pair codes found before they are made unique and handed on (8 bytes each)
+# Placed and dated reports looked up at once (see `pair_chunks`). A lookup reaches reports at most MAX_SLACK
+# days plus one time bucket (7 days) away, so the index of a window holds the reports within WINDOW_REACH.
+PAIR_WINDOW = 16384
+WINDOW_REACH = MAX_SLACK + max(days for _, days in DAY_BUCKETS)
+
+
+def _day(c: Candidate) -> int:
+    assert c.day is not None
+    return c.day.toordinal()
+
+
+def _grid_index(cands: list[Candidate], members: list[int], rules: Rules) -> dict[tuple[Any, ...], list[int]]:
+    """The blocking cells of placed and dated reports: by type, window class (or None), grid and cell, and
+    by region and week."""
+    index: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for i in members:
+        c = cands[i]
+        cls = _window(c)
+        for tk in _type_keys(c, rules):
+            for grid in GRIDS:
+                for cell in _cells(c, grid):
+                    index[("grid", c.group, tk, None, grid, *cell)].append(i)
+                    index[("grid", c.group, tk, cls, grid, *cell)].append(i)
+            if c.admin1:
+                index[("adm", c.group, tk, c.iso, c.admin1, _day(c) // 7)].append(i)
+    return index
+
+
+def _look_up(cands: list[Candidate], i: int, index: dict[tuple[Any, ...], list[int]],
+             classes: set[tuple[int, float]], rules: Rules, add: Callable[[int, list[int] | None], None]) -> None:
+    """Add the pairs of placed and dated report `i` with the reports in the cells its windows reach."""
+    c = cands[i]
+    own = _window(c)
+    lookups: list[tuple[tuple[int, float] | None, int, float]] = [(None, *own)]
+    lookups += [(cls, max(own[0], cls[0]), max(own[1], cls[1])) for cls in classes
+                if (cls[0] > own[0] and cls[1] < own[1]) or (cls[0] < own[0] and cls[1] > own[1])]
+    for tk in _type_keys(c, rules):
+        for cls, slack, radius in lookups:
+            grid = _grid(slack, radius)
+            for cell in _cells(c, grid, slack, radius):
+                add(i, index.get(("grid", c.group, tk, cls, grid, *cell)))
+        if (c.geo_precision or 3) == 3 and c.admin1:
+            # A region-level report matches anything in its region, however far (see `places_near`).
+            d = _day(c)
+            for w in range((d - MAX_SLACK) // 7, (d + MAX_SLACK) // 7 + 1):
+                add(i, index.get(("adm", c.group, tk, c.iso, c.admin1, w)))
 
 
 # Interchangeable reports (see `candidate_pairs`) up to this many are all compared with each other. Pairing every
@@ -435,16 +495,24 @@ def _signature(c: Candidate) -> tuple[Any, ...]:
 
 
 class _Groups:
-    """Merging state: each group's members and how many of them carry each distinct signature."""
+    """Merging state: each group's members and how many of them carry each distinct signature. Only groups of
+    two or more are stored (most reports stay alone: at 100,000 pages a list and a Counter for each of
+    160,000 reports would be tens of MB)."""
 
     def __init__(self, candidates: list[Candidate], rules: Rules) -> None:
         self.candidates, self.rules = candidates, rules
         sig_ids: dict[tuple[Any, ...], int] = {}
-        self.sig = [sig_ids.setdefault(_signature(c), i) for i, c in enumerate(candidates)]
-        self.owner = list(range(len(candidates)))
-        self.members: dict[int, list[int]] = {i: [i] for i in range(len(candidates))}
-        self.sigs: dict[int, Counter[int]] = {i: Counter([self.sig[i]]) for i in range(len(candidates))}
+        self.sig = array("q", (sig_ids.setdefault(_signature(c), i) for i, c in enumerate(candidates)))
+        self.owner = array("q", range(len(candidates)))
+        self.members: dict[int, list[int]] = {}
+        self.sigs: dict[int, Counter[int]] = {}
         self.memo: dict[tuple[int, int], bool] = {}
+
+    def _members(self, g: int) -> list[int]:
+        return self.members.get(g) or [g]
+
+    def _sigs(self, g: int) -> Counter[int]:
+        return self.sigs.get(g) or Counter([self.sig[g]])
 
     def _conflict(self, x: int, y: int) -> bool:
         key = (x, y) if x < y else (y, x)
@@ -453,18 +521,26 @@ class _Groups:
         return self.memo[key]
 
     def may_join(self, a: int, b: int) -> bool:
-        sa, sb = self.sigs[a], self.sigs[b]
+        sa, sb = self._sigs(a), self._sigs(b)
         if not self.rules.tolerance:
             return not any(self._conflict(x, y) for x in sa for y in sb)
         bad = sum(sa[x] * sb[y] for x in sa for y in sb if self._conflict(x, y))
-        return bad <= self.rules.tolerance * len(self.members[a]) * len(self.members[b])
+        return bad <= self.rules.tolerance * len(self._members(a)) * len(self._members(b))
 
     def join(self, a: int, b: int) -> None:
-        keep, gone = (a, b) if len(self.members[a]) >= len(self.members[b]) else (b, a)
-        for x in self.members[gone]:
+        keep, gone = (a, b) if len(self._members(a)) >= len(self._members(b)) else (b, a)
+        moved = self.members.pop(gone, None) or [gone]
+        for x in moved:
             self.owner[x] = keep
-        self.members[keep].extend(self.members.pop(gone))
-        self.sigs[keep].update(self.sigs.pop(gone))
+        self.members.setdefault(keep, [keep]).extend(moved)
+        if keep not in self.sigs:
+            self.sigs[keep] = Counter([self.sig[keep]])
+        self.sigs[keep].update(self.sigs.pop(gone, None) or [self.sig[gone]])
+
+    def groups(self) -> list[list[int]]:
+        """Every group's members, sorted, in the order of their first member."""
+        alone = ([i] for i, g in enumerate(self.owner) if g == i and i not in self.members)
+        return sorted([*(sorted(m) for m in self.members.values()), *alone])
 
 
 def cluster(candidates: list[Candidate], rules: Rules = LEDGER) -> list[list[Candidate]]:
@@ -474,27 +550,27 @@ def cluster(candidates: list[Candidate], rules: Rules = LEDGER) -> list[list[Can
     # Worked in report-id order, so the result never depends on the order the reports came in.
     candidates = sorted(candidates, key=lambda c: (c.report_id, c.doc_id, c.start))
     n = len(candidates)
-    # The links and their strengths are kept as flat arrays (16 bytes a link), sorted strongest first, then
-    # by (i, j): what the code orders by.
+    # The links and their strengths are kept as flat arrays (16 bytes a link), then made unique (a pair may be
+    # found in two chunks) and sorted strongest first, then by (i, j): what the code orders by.
     codes, strengths = array("q"), array("d")
-    candidate_codes = pair_codes(candidates, rules)
-    for start in range(0, len(candidate_codes), 65536):
-        for code in candidate_codes[start : start + 65536].tolist():
-            a, b = candidates[code // n], candidates[code % n]
-            if same_incident(a, b, rules):
-                codes.append(code)
-                strengths.append(round(affinity(a, b), 9))
-    del candidate_codes
-    linked = np.frombuffer(codes, dtype=np.int64)
-    linked = linked[np.lexsort((linked, -np.frombuffer(strengths, dtype=np.float64)))]
-    del codes, strengths
+    for chunk in pair_chunks(candidates, rules):
+        for start in range(0, len(chunk), 65536):
+            for code in chunk[start : start + 65536].tolist():
+                a, b = candidates[code // n], candidates[code % n]
+                if same_incident(a, b, rules):
+                    codes.append(code)
+                    strengths.append(round(affinity(a, b), 9))
+    linked, first = np.unique(np.frombuffer(codes, dtype=np.int64), return_index=True)
+    strength = np.frombuffer(strengths, dtype=np.float64)[first]
+    linked = linked[np.lexsort((linked, -strength))]
+    del codes, strengths, first, strength
     groups = _Groups(candidates, rules)
     for start in range(0, len(linked), 65536):
         for code in linked[start : start + 65536].tolist():
             a, b = groups.owner[code // n], groups.owner[code % n]
             if a != b and groups.may_join(a, b):
                 groups.join(a, b)
-    return [[candidates[i] for i in g] for g in sorted(sorted(m) for m in groups.members.values())]
+    return [[candidates[i] for i in g] for g in groups.groups()]
 
 
 def _most_common(values: Iterable[Any]) -> Any:
@@ -642,12 +718,16 @@ def rebuild_events(store: Store, ctx: Context) -> int:
     while rows := cursor.fetchmany(8192):
         candidates.extend(_candidate(r, slim=shared) for r in rows)
     del shared
-    clusters = cluster(candidates)
+    # Coding reads the reports again in full, so the incidents keep only their report ids: the slim
+    # reports (about 1 KB each with the index of their values) and what clustering freed go back.
+    clusters = [[c.report_id for c in members] for members in cluster(candidates)]
     del candidates
+    gc.collect()
+    release_memory()
     con.execute("DELETE FROM event_sources")
     con.execute("DELETE FROM events")
     report_event: dict[str, str] = {}
-    batch: list[list[Candidate]] = []
+    batch: list[list[str]] = []
     held = 0
     for members in clusters:
         batch.append(members)
@@ -660,20 +740,21 @@ def rebuild_events(store: Store, ctx: Context) -> int:
     return len(clusters)
 
 
-def _code_batch(con: Any, batch: list[list[Candidate]], report_event: dict[str, str]) -> None:
-    """Code a batch of incidents from their reports read in full, and append them to the events tables."""
+def _code_batch(con: Any, batch: list[list[str]], report_event: dict[str, str]) -> None:
+    """Code a batch of incidents (their report ids) from their reports read in full, and append them to the
+    events tables."""
     if not batch:
         return
-    wanted = pa.table({"report_id": [c.report_id for members in batch for c in members]})  # noqa: F841
+    wanted = pa.table({"report_id": [r for members in batch for r in members]})  # noqa: F841
     full = {r[0]: _candidate(r) for r in con.execute(_REPORT_ROWS + " JOIN wanted w USING (report_id)").fetchall()}
     events: list[dict[str, Any]] = []
     sources: list[dict[str, Any]] = []
     for members in batch:
-        coded, srcs = code_incident([full[c.report_id] for c in members])
+        coded, srcs = code_incident([full[r] for r in members])
         events.append({k: coded.get(k) for k in EVENT_FIELDS})
         sources.extend(srcs)
-        for c in members:
-            report_event[c.report_id] = coded["event_id"]
+        for r in members:
+            report_event[r] = coded["event_id"]
     ev = pa.Table.from_pylist(events)  # noqa: F841
     con.execute(f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) SELECT {', '.join(EVENT_FIELDS)} FROM ev")
     src = pa.Table.from_pylist(sources)  # noqa: F841
