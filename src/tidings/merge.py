@@ -342,15 +342,9 @@ def _cells(c: Candidate, grid: tuple[int, float], slack: int = 0, radius: float 
 
 
 def candidate_pairs(cands: list[Candidate], rules: Rules = LEDGER) -> set[tuple[int, int]]:
-    """Index pairs (i < j) worth comparing: see `pair_codes`."""
+    """Index pairs (i < j) worth comparing: see `pair_chunks`."""
     n = len(cands)
-    return {(int(code) // n, int(code) % n) for code in pair_codes(cands, rules)}
-
-
-def pair_codes(cands: list[Candidate], rules: Rules = LEDGER) -> np.ndarray:
-    """Index pairs worth comparing, as sorted codes i * len(cands) + j with i < j: see `pair_chunks`."""
-    chunks = list(pair_chunks(cands, rules))
-    return np.unique(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.int64)
+    return {(code // n, code % n) for chunk in pair_chunks(cands, rules) for code in chunk.tolist()}
 
 
 def pair_chunks(cands: list[Candidate], rules: Rules = LEDGER) -> Iterator[np.ndarray]:
@@ -511,8 +505,8 @@ class _Groups:
     def _members(self, g: int) -> list[int]:
         return self.members.get(g) or [g]
 
-    def _sigs(self, g: int) -> Counter[int]:
-        return self.sigs.get(g) or Counter([self.sig[g]])
+    def _sigs(self, g: int) -> dict[int, int]:
+        return self.sigs.get(g) or {self.sig[g]: 1}
 
     def _conflict(self, x: int, y: int) -> bool:
         key = (x, y) if x < y else (y, x)

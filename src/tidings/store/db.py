@@ -50,8 +50,6 @@ def memory_limit(base: str, documents: int) -> str:
     return f"{int(base.removesuffix('MB')) + documents * CROSS_BYTES_PER_DOC // 2**20}MB"
 
 
-
-
 # DuckDB checkpoints (writes the log into the database file) when the log passes this size. At the default
 # 16 MB and 2 threads, replaying 100,000 analysed VOA documents in the engines' batches peaked at 491 MB RSS
 # (DuckDB rewrites the key indexes whole at every checkpoint) in 269 s; with one thread and 128 MB, 452 MB
