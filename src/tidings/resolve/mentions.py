@@ -22,8 +22,6 @@ full_name and same_as (index of the full-name mention in the returned list); for
 role_type or rank, and person.
 """
 
-from __future__ import annotations
-
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -103,11 +101,6 @@ def place_names() -> frozenset[str]:
 
 
 # ---------------------------------------------------------------------------------------- pipeline
-@Language.factory("tidings_actors")
-def _make_actor_component(nlp: Language, name: str) -> ActorEntities:
-    return ActorEntities(nlp, name)
-
-
 class ActorEntities:
     """Pipeline component: registry matches and label repairs layered over spaCy's NER.
 
@@ -186,6 +179,11 @@ class ActorEntities:
         doc.spans["tidings_inner"] = inner
         doc.spans["tidings_descriptors"] = [m for m in keep if (m.start, m.end) in descriptors]
         return doc
+
+
+@Language.factory("tidings_actors")
+def _make_actor_component(nlp: Language, name: str) -> ActorEntities:
+    return ActorEntities(nlp, name)
 
 
 def _container_wins(e: Span, m: Span) -> bool:

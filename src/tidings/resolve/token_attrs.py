@@ -9,8 +9,6 @@ reused; tokens inside a multi-token match take the exact path. `tests/test_token
 that every token gets the same POS, tag, dependency, morphology and lemma as the original pipes.
 """
 
-from __future__ import annotations
-
 import re
 from typing import Any
 
