@@ -38,7 +38,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from tidings.records import Mention
-from tidings.resolve import token_attrs
+from tidings.resolve import blis_kernels, token_attrs
 from tidings.resolve.actors import ActorRegistry
 from tidings.resolve.aliases import name_words, same_word, strip_descriptors, surname_links
 
@@ -265,9 +265,11 @@ def load_model(**kwargs: Any) -> Language:
     bundled BLIS. The BLIS wheel picks its "generic" kernel on the CPUs we run on (a 2-vCPU AMD EPYC VM:
     `BLIS_ARCH_DEBUG=1` prints it): 34 GFLOPS for the tok2vec's matrix products against 99 for OpenBLAS
     on one thread. Same annotations (every entity, tag, head, dependency and lemma of 109 documents,
-    82,057 tokens, compared); spaCy's time per VOA page 43 -> 31 ms."""
+    82,057 tokens, compared); spaCy's time per VOA page 43 -> 31 ms. The parser's and NER's transition
+    loops still call BLIS from C: `blis_kernels` gives it AVX2 kernels there."""
     from thinc.api import NumpyOps, use_ops
 
+    blis_kernels.use_avx2_kernels()
     ops = NumpyOps(use_blis=False)
     with use_ops("numpy", use_blis=False):
         nlp = spacy.load(MODEL, **kwargs)
