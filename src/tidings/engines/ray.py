@@ -72,9 +72,11 @@ def doc_row(doc: Document, raw: bytes | None) -> dict[str, Any]:
         "kind": doc.kind, "text": doc.text, "boilerplate": doc.boilerplate,
         "segments": [[s.start, s.end, s.raw_start, s.raw_end] for s in doc.segments],
         "text_hash": doc.text_hash, "minhash": doc.minhash,
-        "mentions": json.dumps([asdict(m) for m in doc.mentions], default=str),
-        "reports": json.dumps([asdict(r) for r in doc.reports], default=str),
-        "claims": json.dumps([asdict(c) for c in doc.claims], default=str),
+        # vars, not asdict: the same JSON (these dataclasses hold only plain values) without asdict's deep
+        # copies, which took 1 ms of a page's CPU.
+        "mentions": json.dumps([vars(m) for m in doc.mentions], default=str),
+        "reports": json.dumps([vars(r) for r in doc.reports], default=str),
+        "claims": json.dumps([vars(c) for c in doc.claims], default=str),
         "timings": json.dumps(doc.timings), "raw": raw,
     }
 
