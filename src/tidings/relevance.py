@@ -19,6 +19,8 @@ from importlib import resources
 
 import yaml
 
+from tidings.events.literals import Starts
+
 # A sentence ends at . ! ? (with closing quotes or brackets) before a space and a capital, digit or
 # quote, or at a line break. Abbreviations ("U.S.", "Gov.") over-split, which costs nothing here: a
 # candidate always brings its neighbours.
@@ -31,13 +33,13 @@ class Patterns:
     than IGNORECASE in `re`), and IGNORECASE for the rare text whose lower-casing changes its length
     (offsets must stay those of the text)."""
 
-    lower: re.Pattern[str]
+    lower: Starts  # the lower-case pattern, tried only where one of its words starts
     anycase: re.Pattern[str]
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         lowered = text.lower()
         if len(lowered) == len(text):
-            return self.lower.finditer(lowered)
+            return self.lower.finditer(lowered, lowered)
         return self.anycase.finditer(text)
 
 
@@ -59,7 +61,7 @@ def _compile(groups: list[tuple[str, list[str]]]) -> Patterns:
     alternative inside words."""
     lower = "|".join(_group(name, [p.lower() for p in patterns]) for name, patterns in groups if patterns)
     anycase = "|".join(_group(name, patterns) for name, patterns in groups if patterns)
-    return Patterns(lower=re.compile(rf"(?<!\w)(?=\w)(?:{lower})\b"),
+    return Patterns(lower=Starts(re.compile(rf"(?<!\w)(?=\w)(?:{lower})\b")),
                     anycase=re.compile(rf"\b(?:{anycase})\b", re.IGNORECASE))
 
 

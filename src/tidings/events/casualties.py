@@ -20,6 +20,10 @@ import yaml
 _TOKEN = re.compile(
     r"\d[\d,]*(?:\.\d+)?(?:-[A-Za-z]+(?:-[A-Za-z]+)*)?|[A-Za-z]+(?:['’-][A-Za-z]+)*|[^\sA-Za-z\d]"
 )
+# The words of _TOKEN's third kind, found without building tokens: a superset of those _TOKEN finds (a word
+# after a number and a hyphen is part of the number's token there), for a quick test of whether any is a
+# casualty word.
+_WORDS = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
 _STOPPERS = {
     ".",
     ";",
@@ -285,10 +289,10 @@ class _Link:
 
 def _links(text: str) -> list[_Link]:
     lex = _lexicon()
-    toks = _tokens(text)
     casualty = lex["_casualty"]
-    if not any(t.low in casualty or t.low == "toll" for t in toks):
+    if casualty.isdisjoint(map(str.lower, _WORDS.findall(text))) and "toll" not in text.lower():
         return []  # every link hangs on a casualty word: most sentences have none
+    toks = _tokens(text)
     nums = _numbers(toks)
     masked = _subset_mask(toks)
     by_start = {n.i: n for n in nums}

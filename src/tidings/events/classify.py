@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from tidings.events.literals import Prefilter, marked
+from tidings.events.literals import Prefilter, Scan, Starts, marked
 
 _FLAGS = re.IGNORECASE
 # Names (actors) are matched case-sensitively so "IS" and "PDF" do not match ordinary words.
@@ -74,9 +74,11 @@ class _Lexicon:
     specific: re.Pattern[str]
     generic_present: re.Pattern[str]
     upgrades: tuple[tuple[frozenset[str], str, frozenset[str], tuple[str, ...]], ...]
-    triggers: re.Pattern[str] | None  # a quick test for any trigger cue, on lower-cased text
+    triggers: Starts | None  # a quick test for any trigger cue, on lower-cased text
     trigger_filter: Prefilter | None  # a quicker one before it: literals any trigger needs
     cue_filters: dict[str, Prefilter]  # literals each cue needs
+    cue_scan: Scan  # every cue, tried only where it may start
+    cue_index: dict[str, int]  # a cue's place in cue_scan
     categories: dict[str, re.Pattern[str]]
     reporting: dict[str, re.Pattern[str]]
     sub_to_type: dict[str, str]
@@ -145,9 +147,12 @@ def _lexicon() -> _Lexicon:
             (frozenset(u["from"]), u["to"], frozenset(u.get("when", [])), tuple(u.get("when_cue", [])))
             for u in lex.get("upgrades", [])
         ),
-        triggers=(triggers := _trigger_pattern(lex["cues"], [c for r in rules for c in r.any])),
+        triggers=Starts(triggers) if (triggers := _trigger_pattern(lex["cues"], [c for r in rules for c in r.any]))
+        else None,
         trigger_filter=Prefilter(triggers) if triggers is not None else None,
         cue_filters={name: Prefilter(rx) for name, rx in cues.items()},
+        cue_scan=Scan(list(cues.values())),
+        cue_index={name: i for i, name in enumerate(cues)},
         categories={k: re.compile(v, _FLAGS) for k, v in lex["background_categories"].items()},
         reporting={k: re.compile(v, _FLAGS) for k, v in lex["reporting"].items()},
         sub_to_type=sub_to_type,
@@ -252,22 +257,24 @@ def classify_sentence(sentence: str, context: str = "") -> EventCoding | None:
     # boundaries marked in `lowered` are those of `sentence` (see literals.py).
     marks = marked(lowered) if len(lowered) == len(sentence) else None
     if lex.triggers is not None and lex.trigger_filter is not None and marks is not None and (
-        not lex.trigger_filter.may_match(marks) or lex.triggers.search(lowered) is None
+        not lex.trigger_filter.may_match(marks) or lex.triggers.search(lowered, lowered) is None
     ):
         return None  # every rule needs a trigger: most sentences have none, and this is the cheap test
     background = [m.start() for m in lex.background.finditer(sentence)]
     masked = _topic_spans(sentence, lex)
     matches: dict[str, list[re.Match[str]]] = {}
+    places = lex.cue_scan.places(sentence, lowered)  # where each cue may start, in one pass
 
     def all_matches(name: str) -> list[re.Match[str]]:
         # Each cue runs at most once per sentence; matches inside a protest's topic are dropped.
         if name not in matches:
-            if marks is not None and not lex.cue_filters[name].may_match(marks):
+            i = lex.cue_index[name]
+            if places[i] is None and marks is not None and not lex.cue_filters[name].may_match(marks):
                 matches[name] = []  # a literal the cue needs is missing: it cannot match
                 return matches[name]
             matches[name] = [
                 m
-                for m in lex.cues[name].finditer(sentence)
+                for m in lex.cue_scan.finditer(i, sentence, places)
                 if name == "protest" or not _inside(m.start(), masked)
             ]
         return matches[name]

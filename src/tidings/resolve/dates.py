@@ -505,12 +505,13 @@ def _find(ctx: _Ctx) -> list[ResolvedDate]:
     lex = lexicon()
     lower = ctx.text.lower()
     found: list[tuple[int, int, int, ResolvedDate, re.Match[str]]] = []
-    for rank, (kind, pattern) in enumerate(lex.patterns):
+    places = lex.scan.places(ctx.text, lower)
+    for rank, (kind, _) in enumerate(lex.patterns):
         triggers = _TRIGGERS.get(kind)
         if triggers and not any(t in lower for t in triggers):
             continue
         resolver = _RESOLVERS[kind]
-        for m in pattern.finditer(ctx.text):
+        for m in lex.scan.finditer(rank, ctx.text, places):
             res = resolver(ctx, m, lex)
             if res is not None:
                 found.append((-(res.end - res.start), res.start, rank, res, m))

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from tidings.events.literals import Scan
+
 YEAR = r"(?:1[89]\d\d|20\d\d)"
 
 
@@ -40,6 +42,7 @@ class Lexicon:
     future_weight: float
     holidays: dict[str, tuple[int, int] | str]  # lower-cased name -> (month, day) or a rule name
     patterns: tuple[tuple[str, re.Pattern[str]], ...]  # (kind, regex), most specific first
+    scan: Scan  # the patterns, each tried only where one of its matches may start
 
 
 def _alt(words: list[str]) -> str:
@@ -152,7 +155,8 @@ def lexicon() -> Lexicon:
         past_verbs=frozenset(w.lower() for w in data["past_verbs"]),
         future_weight=float(data["future_weight"]),
         holidays={k.lower(): (tuple(v) if isinstance(v, list) else v) for k, v in data["holidays"].items()},
-        patterns=_build_patterns(data),
+        patterns=(patterns := _build_patterns(data)),
+        scan=Scan([pattern for _, pattern in patterns]),
     )
 
 
