@@ -377,13 +377,22 @@ def find_in_sentence(sent: Span) -> list[Found]:
                     found.append(f)
     disclaimers = _disclaimer_spans(sent.text, sent.start_char)
     has_quote = any(c in sent.text for c in '"' + _OPEN_QUOTES + _CLOSE_QUOTES)
+    noun, verbs = _pos_ids()
     for tok in sent:
-        if tok.i in taken:
+        pos = tok.pos  # the part of speech's id: most tokens are neither, and cost no string lookup
+        if tok.i in taken or (pos != noun and pos not in verbs):
             continue
-        f = _noun_found(tok) if tok.pos_ == "NOUN" else _verb_found(tok, sent, disclaimers, has_quote)
+        f = _noun_found(tok) if pos == noun else _verb_found(tok, sent, disclaimers, has_quote)
         if f is not None:
             found.append(f)
     return found
+
+
+@cache
+def _pos_ids() -> tuple[int, tuple[int, int]]:  # read once spaCy is imported
+    from spacy.symbols import AUX, NOUN, VERB
+
+    return NOUN, (VERB, AUX)
 
 
 def _phrase_found(sent: Span, k: int, ph: dict[str, Any], taken: set[int]) -> Found | None:

@@ -297,7 +297,9 @@ def _score_inner(c: Place, m: _Mention, ctx: _Context, own: Place | None) -> flo
         # Spatial minimality: local news names places near each other.
         near = 0
         for a in ctx.anchors:
-            if a != own and a.name != c.name and _km(a, c) < 150:
+            # A degree of latitude is 111.19 km of any great circle: farther apart than 1.35 degrees north
+            # to south is farther than 150 km, without the trigonometry.
+            if abs(a.latitude - c.latitude) < 1.35 and a != own and a.name != c.name and _km(a, c) < 150:
                 near += 1
                 if near == 3:
                     break  # the bonus stops growing at three
