@@ -212,3 +212,17 @@ def test_database_memory_is_bounded(tmp_path: Path) -> None:
         limit = store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     value, unit = limit.split()
     assert unit in ("MiB", "KiB") and float(value) <= 1024
+
+
+def test_minhash_signature_is_datasketchs() -> None:
+    """Stored signatures stay comparable: the fast path equals datasketch's own MinHash of the shingles."""
+    import numpy as np
+    from datasketch import MinHash
+
+    text = ("Two people were killed when shelling hit Kharkiv on Monday, the regional governor said, and "
+            "rescuers searched the rubble of a five-storey building for survivors until late at night. ") * 3
+    tokens = copies.words(text)
+    shingles = {" ".join(tokens[i : i + copies.SHINGLE]).encode() for i in range(len(tokens) - copies.SHINGLE + 1)}
+    mh = MinHash(num_perm=copies.NUM_PERM, seed=1, scheme=copies.SCHEME)
+    mh.update_batch(list(shingles))
+    assert copies.minhash_signature(text) == mh.hashvalues.astype(np.uint64).tobytes()

@@ -42,6 +42,9 @@ ALLOCATOR_SETTINGS = {"allocator_flush_threshold": "16MB", "allocator_background
 # and 100,000 replayed documents were written at a fixed 64 MB with RSS flat at 327-341 MB (growing: 323-406).
 CROSS_BYTES_PER_DOC = 1024
 
+# One encoder for every row: `json.dumps(..., default=str)` builds a new one per call (50 a page).
+_to_json = json.JSONEncoder(default=str).encode
+
 
 def memory_limit(base: str, documents: int) -> str:
     """`base` ("256MB") plus CROSS_BYTES_PER_DOC for each of `documents`, or TIDINGS_DB_MEMORY as given."""
@@ -250,11 +253,11 @@ class Store:
             "duplicate_of": None, "run_id": run_id, "added_at": now,
         } for d in docs]
         mention_rows = [{"doc_id": d.doc_id, "start": m.start, "end": m.end, "text": m.text, "label": m.label,
-                         "entity_id": m.entity_id, "attrs": json.dumps(m.attrs, default=str)}
+                         "entity_id": m.entity_id, "attrs": _to_json(m.attrs)}
                         for d in docs for m in d.mentions]
         report_rows = [{"report_id": r.report_id, "doc_id": r.doc_id, "sentence": r.sentence, "start": r.start,
                         "end": r.end, "event_type": r.event_type, "sub_event_type": r.sub_event_type,
-                        "fields": json.dumps(r.fields, default=str)} for d in docs for r in d.reports]
+                        "fields": _to_json(r.fields)} for d in docs for r in d.reports]
         claim_rows = [{"claim_id": c.claim_id, "doc_id": c.doc_id, "text": c.text, "start": c.start,
                        "end": c.end, "attributed_to": c.attributed_to, "cue": c.cue, "stance": c.stance,
                        "report_id": c.report_id, "about": c.about} for d in docs for c in d.claims]
