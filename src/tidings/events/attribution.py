@@ -530,13 +530,17 @@ class _DocInfo:
     disclaimers: list[list[tuple[int, int]]]  # per sentence
 
 
+_QUOTE_CHARS = re.compile("[" + re.escape(_OPEN_QUOTES + _CLOSE_QUOTES + '"') + "\n]")
+
+
 def _quote_spans(text: str) -> list[tuple[int, int]]:
     """Quoted passages. A quote running over paragraphs re-opens each one without closing the last."""
     text = text.replace("''", "\"'")  # '' as a double quote (NYT style); keeps offsets
     spans: list[tuple[int, int]] = []
     open_at: int | None = None
     reopen = -1  # index of a straight quote that re-opens a continuing quote
-    for i, ch in enumerate(text):
+    for m in _QUOTE_CHARS.finditer(text):  # every other character changes nothing
+        i, ch = m.start(), m.group()
         if ch in _OPEN_QUOTES:
             open_at = i if open_at is None else open_at
         elif ch in _CLOSE_QUOTES and open_at is not None:

@@ -535,20 +535,22 @@ def find_place_spans(text: str) -> list[tuple[int, int, str]]:
     stop = {normalize_name(w) for w in lexicon().get("stop_names", [])}
     lower_words = {w.lower() for w in re.findall(r"\b[a-z][a-z'\-]+\b", text)}
     toks = [(mt.start(), mt.end(), mt.group()) for mt in re.finditer(r"[^\W\d_][\w'’\-.]*[\w]|[^\W\d_]", text)]
+    # run[i]: how many capitalised words start at word i, one space apart (a name's words are; at most 4).
+    run = [0] * (len(toks) + 1)
+    for i in range(len(toks) - 1, -1, -1):
+        if toks[i][2][0].isupper():
+            joined = i + 1 < len(toks) and toks[i + 1][0] == toks[i][1] + 1 and text[toks[i][1]] == " "
+            run[i] = min(4, 1 + (run[i + 1] if joined else 0))
     out: list[tuple[int, int, str]] = []
     i = 0
     while i < len(toks):
         s, e, w = toks[i]
-        if not w[0].isupper():
+        if not run[i]:
             i += 1
             continue
         matched = 0
-        for n in range(min(4, len(toks) - i), 0, -1):
+        for n in range(run[i], 0, -1):
             group = toks[i : i + n]
-            if not all(t[2][0].isupper() for t in group):
-                continue
-            if any(text[a[1] : b[0]] not in (" ",) for a, b in zip(group, group[1:], strict=False)):
-                continue
             gs, ge = group[0][0], group[-1][1]
             name = text[gs:ge].rstrip(".")
             tail = re.search(r"['’]([a-z]{1,2})$", name)
