@@ -145,7 +145,8 @@ def test_target_checks_say_what_was_met() -> None:
                                  r("voa-10000-jsonl", "local2", 10000, 52, 1100)])
     text = "\n".join(lines)
     assert "best 52.0" in text and "-> met" in text
-    assert "highest PSS 1100 MB" in text and "NOT met" in text
+    assert "peak memory <= 1 GB, local engine: highest PSS 1100 MB (voa-10000-jsonl local2) -> NOT met" in text
+    assert "peak memory <= 1 GB, ray: highest PSS 900 MB (voa-1000-jsonl ray) -> met" in text
     assert "ray within 80% of local2 on voa-1000-jsonl: 60% -> NOT met" in text
     assert "400 MB at 1000 pages, 1100 MB at 10000 pages (+175%)" in text
     long = r("voa-100000-jsonl", "local2", 100000, 30, 900)

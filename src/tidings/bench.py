@@ -510,9 +510,13 @@ def check_targets(results: list[Result]) -> list[str]:
     analysed = "with the NLP stages" if best.analyse else "WITHOUT the NLP stages (--no-analyse)"
     lines.append(f"throughput >= 40 pages/s {analysed}: best {best.pages_per_s:.1f} ({best.corpus} {best.engine}) "
                  f"-> {'met' if best.pages_per_s >= 40 else 'NOT met'}")
-    peak = max(ok, key=lambda r: r.peak_pss_mb)
-    lines.append(f"peak memory <= 1 GB: highest PSS {peak.peak_pss_mb:.0f} MB ({peak.corpus} {peak.engine}) "
-                 f"-> {'met' if peak.peak_pss_mb <= 1024 else 'NOT met'}")
+    # Per engine: Ray on one machine holds its own daemons and helper actors, and a model copy per actor.
+    for label, group in (("local engine", [r for r in ok if r.engine != "ray"]),
+                         ("ray", [r for r in ok if r.engine == "ray"])):
+        if group:
+            peak = max(group, key=lambda r: r.peak_pss_mb)
+            lines.append(f"peak memory <= 1 GB, {label}: highest PSS {peak.peak_pss_mb:.0f} MB "
+                         f"({peak.corpus} {peak.engine}) -> {'met' if peak.peak_pss_mb <= 1024 else 'NOT met'}")
     for r in ok:
         if r.engine != "ray":
             continue
