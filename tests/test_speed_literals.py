@@ -172,3 +172,10 @@ def test_scan_of_a_pattern_that_may_match_nothing_tries_everywhere() -> None:
     scan = Scan([re.compile(r"(?:may)?")])
     assert scan.places("in may") == [None]
     assert _spans(scan.finditer(0, "in may", scan.places("in may"))) == _spans(re.finditer(r"(?:may)?", "in may"))
+
+
+@pytest.mark.parametrize("rx", [r"(?<!\w)may|day", r"(?a)(?<!\w)day", r"(?<!\w)(?:may|day)"])
+def test_scan_keeps_matches_that_do_not_start_a_word(rx: str) -> None:
+    text = "holiday mayday today éday may"
+    scan = Scan([re.compile(rx)])
+    assert _spans(scan.finditer(0, text, scan.places(text))) == _spans(re.finditer(rx, text))

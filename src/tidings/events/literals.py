@@ -153,8 +153,20 @@ def _usable_starts(pattern: re.Pattern[str]) -> frozenset[str] | None:
     return starts(pattern)
 
 
+_WORD_CLASS = [(c.IN, [(c.CATEGORY, c.CATEGORY_WORD)])]
+
+
 def _word_start(pattern: re.Pattern[str]) -> bool:
-    return pattern.pattern.startswith((r"(?<!\w)", r"(?=\b\w)"))
+    """Whether every match starts at a word start: the whole pattern (not one alternative) begins with
+    `(?<!\\w)` or `(?=\\b\\w)`, with Unicode `\\w` as the scan's own `(?<!\\w)` has it."""
+    if pattern.flags & re.ASCII:
+        return False
+    first = list(_parser.parse(pattern.pattern, pattern.flags))[:1]
+    if not first:
+        return False
+    op, av = first[0]
+    return (op is c.ASSERT_NOT and av[0] == -1 and list(av[1]) == _WORD_CLASS) or (
+        op is c.ASSERT and av[0] == 1 and list(av[1]) == [(c.AT, c.AT_BOUNDARY), *_WORD_CLASS])
 
 
 def starts(pattern: re.Pattern[str]) -> frozenset[str] | None:
