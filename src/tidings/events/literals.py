@@ -172,7 +172,11 @@ def _word_start(pattern: re.Pattern[str]) -> bool:
 def starts(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """Strings, lower-cased, one of which every match of `pattern` starts with (`DIGIT` stands for any digit
     `\\d` matches); None when that is not known (a class, a non-ASCII letter or an unbounded repeat at the
-    start)."""
+    start).
+
+    `_seq` has its own prefixes, for the literal pre-check: those keep word-boundary markers (they are
+    searched for in `marked` text) and give up at an optional part; these drop the markers, go on past
+    optional parts and stand `DIGIT` for `\\d`, since they are looked up at places in the plain text."""
     strings = _starts(list(_parser.parse(pattern.pattern, pattern.flags)), _EMPTY)
     return None if "" in strings else strings
 
